@@ -1,0 +1,25 @@
+"""offload-gym: Gymnasium environments, certified exact solvers and agents for edge-computing
+task offloading (VEC after KATO, LAENet after GADSG)."""
+
+from offload_gym.core import (
+    ScenarioError,
+    SolverError,
+    Status,
+    get_solver,
+    load_scenario,
+    scenario_from_dict,
+    solver_names,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ScenarioError",
+    "SolverError",
+    "Status",
+    "__version__",
+    "get_solver",
+    "load_scenario",
+    "scenario_from_dict",
+    "solver_names",
+]

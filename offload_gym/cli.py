@@ -1,0 +1,154 @@
+"""The ``offload-gym`` command line: a thin layer over the library.
+
+Sub-commands:
+  generate   write a generated scenario (JSON) to stdout or --out
+  solve      solve a scenario file with any registered solver, print the Solution JSON
+  solvers    list the registered solvers per problem
+  demo       generate an instance and compare every solver on it (the README's main job)
+
+Errors in user input exit with status 2 and one line naming the problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from offload_gym.core import jsonio
+from offload_gym.core.errors import ScenarioError, SolverError
+from offload_gym.core.registry import entries, get_solver
+from offload_gym.core.scenario_io import load_scenario
+
+
+def _generate(args: argparse.Namespace) -> Any:
+    if args.problem == "vec":
+        from offload_gym.vec.generator import generate
+
+        overrides = {
+            "speed_mps": args.speed,
+            "deadline_s": args.deadline,
+            "bandwidth_hz": args.bandwidth,
+        }
+        return generate(
+            preset=args.preset or "kato2025",
+            n_rsus=args.rsus,
+            seed=args.seed,
+            **{k: v for k, v in overrides.items() if v is not None},
+        )
+    from offload_gym.laenet.generator import generate
+
+    return generate(scale=args.scale, seed=args.seed, preset=args.preset or "gadsg2025")
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    scenario = _generate(args)
+    text = scenario.to_json()
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(text + "\n")
+    else:
+        print(text)
+    return 0
+
+
+# Options of `solve` that are forwarded to a solver only if its signature accepts them.
+_SOLVER_OPTIONS = ("rule", "mobcheck", "time_limit_s", "pyomo_solver", "seed")
+
+
+def solver_kwargs(fn: Any, given: dict[str, Any]) -> dict[str, Any]:
+    """Keep the options the solver accepts; an explicitly given option it does not accept
+    is an error (never silently ignored)."""
+    params = inspect.signature(fn).parameters
+    out = {}
+    for key, value in given.items():
+        if value is None:
+            continue
+        if key not in params:
+            raise SolverError(f"solver does not take option --{key.replace('_', '-')}")
+        out[key] = value
+    return out
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    fn = get_solver(scenario.problem, args.solver)
+    given = {k: getattr(args, k) for k in _SOLVER_OPTIONS}
+    if not given["mobcheck"]:
+        given["mobcheck"] = None
+    solution = fn(scenario, **solver_kwargs(fn, given))
+    print(solution.to_json())
+    return 0
+
+
+def cmd_solvers(args: argparse.Namespace) -> int:
+    for entry in entries(args.problem):
+        print(f"{entry.problem:7s} {entry.name:14s} {entry.description}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from offload_gym.demo import run_demo
+
+    return run_demo(seed=args.seed, n_rsus=args.rsus, scale=args.scale, quick=args.quick)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="offload-gym", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="generate a scenario JSON")
+    gen.add_argument("--problem", choices=["vec", "laenet"], default="vec")
+    gen.add_argument("--preset", default=None,
+                     help="vec: kato2025 | mobility_stress; laenet: gadsg2025")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--rsus", type=int, default=20, help="vec: number of RSUs")
+    gen.add_argument("--speed", type=float, default=None, help="vec: vehicle speed (m/s)")
+    gen.add_argument("--deadline", type=float, default=None, help="vec: task deadline (s)")
+    gen.add_argument("--bandwidth", type=float, default=None, help="vec: bandwidth (Hz)")
+    gen.add_argument("--scale", default="gs3_gu6_au4",
+                     help="laenet: scale name such as gs3_gu6_au4")
+    gen.add_argument("--out", default=None, help="write to this file instead of stdout")
+    gen.set_defaults(func=cmd_generate)
+
+    sol = sub.add_parser("solve", help="solve a scenario file and print the Solution JSON")
+    sol.add_argument("scenario", help="scenario JSON file (its 'problem' key picks the problem)")
+    sol.add_argument("--solver", default="exact", help="see `offload-gym solvers`")
+    sol.add_argument("--rule", choices=["optimal", "equal_finish"], default=None,
+                     help="vec: allocation rule (default optimal)")
+    sol.add_argument("--mobcheck", action="store_true",
+                     help="vec: restrict to MobCheck survivors (the paper's flavour)")
+    sol.add_argument("--time-limit", dest="time_limit_s", type=float, default=None,
+                     help="MILP/Pyomo solvers: time limit in seconds")
+    sol.add_argument("--pyomo-solver", dest="pyomo_solver", default=None,
+                     help="Pyomo solver name (appsi_highs, scip_direct, gurobi, cplex, ...)")
+    sol.add_argument("--seed", type=int, default=None, help="randomised solvers: seed")
+    sol.set_defaults(func=cmd_solve)
+
+    lst = sub.add_parser("solvers", help="list registered solvers")
+    lst.add_argument("--problem", choices=["vec", "laenet"], default=None)
+    lst.set_defaults(func=cmd_solvers)
+
+    demo = sub.add_parser("demo", help="generate instances and compare every solver")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--rsus", type=int, default=20)
+    demo.add_argument("--scale", default="gs3_gu6_au4")
+    demo.add_argument("--quick", action="store_true", help="skip the slower Pyomo solvers")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (ScenarioError, SolverError) as exc:
+        print(f"offload-gym: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
