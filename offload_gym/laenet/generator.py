@@ -1,0 +1,234 @@
+"""Seeded LAENet instance generator, preset ``gadsg2025`` (SPEC-LAENET.md "Entities, indices,
+coverage" and "Parameters").
+
+Geometry: square of side L = 1000 sqrt(S) m; GSs, GUs, AUs uniform in it; GS/GU at z = 0,
+AU at z = 200 m, HAP at (L/2, L/2, 20 km). Per user: D ~ TruncNorm(3e6, 1.1e7; [2e6, 6.5e6])
+bits, f_u ~ TruncNorm(4.5e9, 2.5e9; [1.2e9, 7e9]) cycles/s (truncation by redrawing),
+w ~ U(0.3, 0.7). Then
+
+1. any user with neither a local option nor a feasible edge gets its (D, f) redrawn, until
+   none is left (a user-level redraw: the rest of the instance is kept);
+2. if the forced users (lambda = 0) cannot be packed (exact DFS,
+   :func:`~offload_gym.laenet.feasibility.pack_forced_users`), the whole instance is
+   rejected and drawn again. Rejections are counted in :class:`GeneratorStats`.
+
+Draw order per instance attempt (fixes reproducibility): GS (x, y); user (x, y); D; f; w.
+``generate(scale, seed)`` equals ``generate_batch(scale, 1, seed)[0]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+from offload_gym.core.errors import ScenarioError
+from offload_gym.laenet.feasibility import pack_forced_users, users_without_options
+from offload_gym.laenet.physics import derive
+from offload_gym.laenet.scenario import Scenario
+
+# Table II scales: name -> (S ground servers, Y ground users, Z aerial users); 1 HAP each.
+SCALES: dict[str, tuple[int, int, int]] = {
+    "gs2_gu4_au2": (2, 4, 2),
+    "gs2_gu5_au3": (2, 5, 3),
+    "gs3_gu6_au4": (3, 6, 4),
+    "gs3_gu7_au5": (3, 7, 5),
+    "gs6_gu14_au10": (6, 14, 10),
+    "gs6_gu16_au11": (6, 16, 11),
+    "gs9_gu19_au12": (9, 19, 12),
+    "gs9_gu20_au13": (9, 20, 13),
+}
+PRESETS = ("gadsg2025",)
+
+# Preset gadsg2025 constants (spec "Parameters").
+GADSG2025: dict[str, Any] = {
+    "deadline_s": 2.0,
+    "cycles_per_bit": 1000.0,
+    "kappa": 1e-27,
+    "bandwidth_hz": 1e7,
+    "noise_w": 7.96159e-13,
+    "carrier_hz": 1e8,
+    "g0": 1e-5,
+    "eta_los_db": 0.1,
+    "eta_nlos_db": 21.0,
+    "los_k1": 10.0,
+    "los_k2": 0.6,
+    "coverage_m": 1000.0,
+}
+HAP_HEIGHT_M = 20_000.0
+AU_HEIGHT_M = 200.0
+AREA_PER_GS_M = 1000.0  # L = 1000 sqrt(S)
+DATA_BITS = (3e6, 1.1e7, 2e6, 6.5e6)  # mean, sd, low, high
+USER_CPU_HZ = (4.5e9, 2.5e9, 1.2e9, 7e9)
+DELAY_WEIGHT = (0.3, 0.7)
+CPU_HZ = {"hap": 0.5e10, "gs": 1.2e10}
+ACTIVE_POWER_W = {"hap": 30.0, "gs": 120.0}
+TX_POWER_W = {"gu": 0.2, "au": 0.15}
+MAX_USER_REDRAWS = 10_000
+MAX_INSTANCE_ATTEMPTS = 10_000
+
+
+@dataclasses.dataclass
+class GeneratorStats:
+    """Counters of one generation run (the dataset card reports the rejection rate)."""
+
+    n_generated: int = 0
+    n_rejected: int = 0  # whole instances rejected: forced users could not be packed
+    n_user_redraws: int = 0  # (D, f) redraws of users without any option
+
+    @property
+    def rejection_rate(self) -> float:
+        """Rejected attempts / all attempts."""
+        attempts = self.n_generated + self.n_rejected
+        return self.n_rejected / attempts if attempts else 0.0
+
+
+def resolve_scale(scale: str | tuple[int, int, int] | list[int]) -> tuple[int, int, int]:
+    """A Table II name (see :data:`SCALES`) or explicit (S, Y, Z) with S >= 1, Y + Z >= 1."""
+    if isinstance(scale, str):
+        if scale not in SCALES:
+            hint = " ('gs3_gu3_au4' in the paper is a typo for gs3_gu6_au4)" \
+                if scale == "gs3_gu3_au4" else ""
+            raise ScenarioError("scale", f"unknown scale {scale!r} (known: "
+                                         f"{', '.join(SCALES)}; or pass (S, Y, Z)){hint}")
+        return SCALES[scale]
+    if isinstance(scale, tuple | list) and len(scale) == 3 and all(
+        isinstance(v, int | np.integer) and not isinstance(v, bool) for v in scale
+    ):
+        s, y, z = (int(v) for v in scale)
+        if s >= 1 and y >= 0 and z >= 0 and y + z >= 1:
+            return s, y, z
+    raise ScenarioError("scale", f"expected a scale name or (S, Y, Z) integers with S >= 1, "
+                                 f"Y, Z >= 0, Y + Z >= 1; got {scale!r}")
+
+
+def scale_name(counts: tuple[int, int, int]) -> str:
+    s, y, z = counts
+    return f"gs{s}_gu{y}_au{z}"
+
+
+def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        raise ScenarioError("seed", f"expected an int, a numpy Generator or None, got {seed!r}")
+    return np.random.default_rng(seed)
+
+
+def truncated_normal(rng: np.random.Generator, mean: float, sd: float, low: float,
+                     high: float, size: int) -> np.ndarray:
+    """Normal(mean, sd) draws; out-of-[low, high] draws are redrawn (vectorised)."""
+    out = rng.normal(mean, sd, size)
+    bad = (out < low) | (out > high)
+    while bad.any():
+        out[bad] = rng.normal(mean, sd, int(bad.sum()))
+        bad = (out < low) | (out > high)
+    return out
+
+
+def _draw_tasks(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    return truncated_normal(rng, *DATA_BITS, n), truncated_normal(rng, *USER_CPU_HZ, n)
+
+
+def _build(counts: tuple[int, int, int], gs_xy: np.ndarray, user_xy: np.ndarray,
+           d_bits: np.ndarray, cpu_hz: np.ndarray, w: np.ndarray) -> Scenario:
+    s, y, z = counts
+    side_m = AREA_PER_GS_M * math.sqrt(s)
+    server_type = ("hap",) + ("gs",) * s
+    user_type = ("gu",) * y + ("au",) * z
+    data = {
+        "problem": "laenet",
+        "preset": "gadsg2025",
+        **GADSG2025,
+        "servers": {
+            "type": list(server_type),
+            "x_m": [side_m / 2, *gs_xy[:, 0].tolist()],
+            "y_m": [side_m / 2, *gs_xy[:, 1].tolist()],
+            "z_m": [HAP_HEIGHT_M] + [0.0] * s,
+            "cpu_hz": [CPU_HZ[t] for t in server_type],
+            "active_power_w": [ACTIVE_POWER_W[t] for t in server_type],
+        },
+        "users": {
+            "type": list(user_type),
+            "x_m": user_xy[:, 0].tolist(),
+            "y_m": user_xy[:, 1].tolist(),
+            "z_m": [0.0] * y + [AU_HEIGHT_M] * z,
+            "data_bits": d_bits.tolist(),
+            "cpu_hz": cpu_hz.tolist(),
+            "tx_power_w": [TX_POWER_W[t] for t in user_type],
+            "delay_weight": w.tolist(),
+        },
+        "edges": None,
+    }
+    return Scenario.from_dict(data)
+
+
+def _generate_one(counts: tuple[int, int, int], rng: np.random.Generator,
+                  stats: GeneratorStats) -> Scenario:
+    s, y, z = counts
+    n_users = y + z
+    side_m = AREA_PER_GS_M * math.sqrt(s)
+    for _ in range(MAX_INSTANCE_ATTEMPTS):
+        gs_xy = rng.uniform(0.0, side_m, (s, 2))
+        user_xy = rng.uniform(0.0, side_m, (n_users, 2))
+        d_bits, cpu_hz = _draw_tasks(rng, n_users)
+        w = rng.uniform(*DELAY_WEIGHT, n_users)
+        sc = _build(counts, gs_xy, user_xy, d_bits, cpu_hz, w)
+        for _ in range(MAX_USER_REDRAWS):
+            stuck = users_without_options(derive(sc))
+            if stuck.size == 0:
+                break
+            stats.n_user_redraws += int(stuck.size)
+            d_new, f_new = _draw_tasks(rng, stuck.size)
+            d_bits[stuck], cpu_hz[stuck] = d_new, f_new
+            sc = _build(counts, gs_xy, user_xy, d_bits, cpu_hz, w)
+        else:  # pragma: no cover - needs a pathological preset
+            raise RuntimeError("user redraw did not terminate")
+        if pack_forced_users(derive(sc)) is not None:
+            stats.n_generated += 1
+            return sc
+        stats.n_rejected += 1
+    raise RuntimeError("instance rejection did not terminate")  # pragma: no cover
+
+
+def _check_preset(preset: str) -> None:
+    if preset not in PRESETS:
+        raise ScenarioError("preset", f"unknown preset {preset!r} (known: {list(PRESETS)})")
+
+
+def generate(
+    scale: str | tuple[int, int, int] = "gs3_gu6_au4",
+    seed: int | np.random.Generator | None = None,
+    preset: str = "gadsg2025",
+) -> Scenario:
+    """One feasible instance. Same int seed -> identical scenario."""
+    return generate_batch(scale, 1, seed, preset)[0]
+
+
+def generate_batch(
+    scale: str | tuple[int, int, int],
+    n: int,
+    seed: int | np.random.Generator | None = None,
+    preset: str = "gadsg2025",
+    *,
+    return_stats: bool = False,
+) -> Any:
+    """``n`` feasible instances from one seeded stream (instance i depends on the seed and
+    i only). Returns the list, or ``(list, GeneratorStats)`` with ``return_stats=True``."""
+    _check_preset(preset)
+    counts = resolve_scale(scale)
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise ScenarioError("n", f"expected a non-negative int, got {n!r}")
+    rng = _rng(seed)
+    stats = GeneratorStats()
+    out = [_generate_one(counts, rng, stats) for _ in range(int(n))]
+    return (out, stats) if return_stats else out
+
+
+def parse_scale_name(name: str) -> tuple[int, int, int] | None:
+    """(S, Y, Z) of any ``gsX_guY_auZ`` string, or None (the names need not be in SCALES)."""
+    m = re.fullmatch(r"gs(\d+)_gu(\d+)_au(\d+)", name)
+    return None if m is None else (int(m[1]), int(m[2]), int(m[3]))
