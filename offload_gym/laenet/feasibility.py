@@ -3,7 +3,7 @@
 A user with lambda_u = 0 is FORCED: it must offload via a feasible edge. Users who are not
 forced can always stay local, so an instance is feasible iff the forced users can be packed:
 an assignment of each forced user to one of its feasible edges with sum mu <= 1 per server
-(exactly, no tolerance). :func:`pack_forced_users` decides this by an exact DFS.
+(up to ``CAPACITY_EPS``). :func:`pack_forced_users` decides this by an exact DFS.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from offload_gym.laenet.physics import Derived
+from offload_gym.laenet.waterfill import CAPACITY_EPS
 
 
 def forced_users(derived: Derived) -> np.ndarray:
@@ -47,7 +48,7 @@ def pack_forced_users(derived: Derived) -> dict[int, int] | None:
             return True
         i = order[k]
         for s, m in opts[i]:
-            if load[s] + m <= 1.0:
+            if load[s] + m <= 1.0 + CAPACITY_EPS:
                 load[s] += m
                 chosen[int(forced[i])] = s
                 if dfs(k + 1):

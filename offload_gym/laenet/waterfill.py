@@ -4,7 +4,8 @@ For one server with users k (c_k = J_exe_k > 0, mu_k = least share meeting the d
 
     Phi = min sum_k c_k / y_k   s.t.  sum_k y_k <= 1,  y_k >= mu_k.
 
-It is feasible iff sum mu_k <= 1 (checked EXACTLY, no tolerance). KKT: c_k / y_k^2 = nu on
+It is feasible iff sum mu_k <= 1 (up to CAPACITY_EPS = 1e-12, the project-wide tolerance
+for sums of mu, so that the summation order never flips a verdict). KKT: c_k / y_k^2 = nu on
 unclamped k, capacity tight. Sort k by sqrt(c_k)/mu_k ascending; clamp k (y_k = mu_k) while
 sqrt(c_k)/mu_k < t, t = (sum_unclamped sqrt c_j) / (1 - sum_clamped mu_j) recomputed after
 each clamp (t only grows, one pass suffices). Then y_k = sqrt(c_k)/t on the unclamped k and
@@ -21,6 +22,7 @@ import numpy as np
 from offload_gym.laenet.physics import Derived
 
 LOCAL = -1
+CAPACITY_EPS = 1e-12  # a server fits its users iff sum mu <= 1 + CAPACITY_EPS
 
 
 def waterfill_batch(
@@ -30,7 +32,7 @@ def waterfill_batch(
 
     ``c``, ``mu``: [N, K]; ``member`` [N, K] bool marks the users present on each row's
     server (default: all). Returns ``(phi [N], y [N, K])``: y = 0 for non-members; rows with
-    sum mu > 1 get phi = inf and y = NaN on their members; empty rows give phi = 0.
+    sum mu > 1 + CAPACITY_EPS get phi = inf and y = NaN on their members; empty rows give phi = 0.
     """
     c = np.atleast_2d(np.asarray(c, dtype=np.float64))
     mu = np.atleast_2d(np.asarray(mu, dtype=np.float64))
@@ -66,15 +68,15 @@ def waterfill_batch(
     y = np.empty_like(y_s)
     np.put_along_axis(y, order, y_s, axis=1)
     y = np.where(member, y, 0.0)
-    infeasible = m.sum(axis=1) > 1.0
+    infeasible = m.sum(axis=1) > 1.0 + CAPACITY_EPS
     phi = np.where(infeasible, np.inf, phi)
     y = np.where(infeasible[:, None] & member, np.nan, y)
     return phi, y
 
 
 def waterfill(c: np.ndarray, mu: np.ndarray) -> tuple[float, np.ndarray]:
-    """Optimal shares on ONE server: ``(phi, y)``. If sum mu > 1 the server is infeasible:
-    phi = inf and y is all NaN (no exception). An empty server gives (0.0, [])."""
+    """Optimal shares on ONE server: ``(phi, y)``. If sum mu > 1 (+ CAPACITY_EPS) the server
+    is infeasible: phi = inf and y is all NaN (no exception). An empty server: (0.0, [])."""
     c = np.asarray(c, dtype=np.float64).ravel()
     mu = np.asarray(mu, dtype=np.float64).ravel()
     if c.shape != mu.shape:
