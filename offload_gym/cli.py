@@ -17,7 +17,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from offload_gym.core import jsonio
 from offload_gym.core.errors import ScenarioError, SolverError
 from offload_gym.core.registry import entries, get_solver
 from offload_gym.core.scenario_io import load_scenario
