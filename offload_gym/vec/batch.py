@@ -39,13 +39,12 @@ class ScenarioBatch:
 
     def __post_init__(self) -> None:
         b = len(self.vehicle_x_m)
-        for name in _INSTANCE_FIELDS:
-            if np.shape(getattr(self, name)) != (b,):
-                raise ScenarioError(name, f"expected shape ({b},), got {np.shape(getattr(self, name))}")
         n = np.shape(self.rsu_x_m)[-1] if np.ndim(self.rsu_x_m) == 2 else -1
-        for name in _RSU_FIELDS:
-            if np.shape(getattr(self, name)) != (b, n):
-                raise ScenarioError(name, f"expected shape ({b}, n), got {np.shape(getattr(self, name))}")
+        for names, want in ((_INSTANCE_FIELDS, (b,)), (_RSU_FIELDS, (b, n))):
+            for name in names:
+                got = np.shape(getattr(self, name))
+                if got != want:
+                    raise ScenarioError(name, f"expected shape {want}, got {got}")
 
     def __len__(self) -> int:
         return len(self.vehicle_x_m)
