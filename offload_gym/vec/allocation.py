@@ -117,7 +117,8 @@ def optimal(phys: VecPhysics, mask: np.ndarray) -> Allocation:
     order = np.argsort(exit_s, axis=-1, kind="stable")
     e_sorted = np.take_along_axis(exit_s, order, axis=-1)
     w_sorted = np.take_along_axis(w, order, axis=-1)
-    ew_sorted = np.where(w_sorted > 0, e_sorted * w_sorted, 0.0)
+    with np.errstate(invalid="ignore"):  # inf exit time * 0 weight -> masked out
+        ew_sorted = np.where(w_sorted > 0, e_sorted * w_sorted, 0.0)
     zeros = np.zeros((*shape[:-1], 1))
     prefix_w = np.concatenate([zeros, np.cumsum(w_sorted, axis=-1)], axis=-1)  # [..., n+1]
     prefix_ew = np.concatenate([zeros, np.cumsum(ew_sorted, axis=-1)], axis=-1)
