@@ -14,8 +14,18 @@ from offload_gym.laenet.scenario import Scenario
 from offload_gym.laenet.solution import Solution
 from offload_gym.laenet.waterfill import LOCAL, assignment_cost, assignment_costs, waterfill
 
-register_solver("laenet", "brute", "offload_gym.laenet.solvers.brute:solve_brute",
-                "exhaustive enumeration (tiny instances)")
+_SOLVERS = {
+    "brute": ("brute:solve_brute", "exhaustive enumeration (tiny instances)"),
+    "exact": ("exact:solve_exact", "certified optimum: outer-approximation MILP (HiGHS)"),
+    "pyomo": ("pyomo_model:solve_pyomo", "Pyomo model, any installed solver by name"),
+    "mcmf": ("heuristics:solve_mcmf", "paper's min-cost-flow label generator + water-filling"),
+    "greedy": ("heuristics:solve_greedy", "greedy by regret"),
+    "local-search": ("heuristics:solve_local_search", "1-move / swap local search"),
+    "re": ("heuristics:solve_re", "random feasible, best of 8 (RE baseline)"),
+    "ao": ("heuristics:solve_ao", "alternating optimisation (AO baseline)"),
+}
+for _name, (_target, _desc) in _SOLVERS.items():
+    register_solver("laenet", _name, f"offload_gym.laenet.solvers.{_target}", _desc)
 
 __all__ = [
     "FAILURE_RATIO",
