@@ -86,8 +86,8 @@ class LabelledDataset:
 
     def as_pyg(self, **kwargs: Any) -> Any:
         """A torch-geometric ``InMemoryDataset`` of graphs
-        (see :mod:`offload_gym.datasets.torch_views`)."""
-        from offload_gym.datasets.torch_views import make_pyg_dataset
+        (see :mod:`offload_gym.datasets.pyg_views`)."""
+        from offload_gym.datasets.pyg_views import make_pyg_dataset
 
         return make_pyg_dataset(self, **kwargs)
 
