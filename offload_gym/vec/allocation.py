@@ -128,8 +128,9 @@ def optimal(phys: VecPhysics, mask: np.ndarray) -> Allocation:
     with np.errstate(invalid="ignore"):
         g_at_exit = e_sorted * (rate0 + total_w - prefix_w[..., :-1]) + prefix_ew[..., :-1]
     reached = g_at_exit >= _scalar(phys.size_gbit)
-    # first piece whose right end reaches Q (n = every selected RSU capped)
-    j = np.where(reached.any(axis=-1), reached.argmax(axis=-1), shape[-1])[..., None]
+    # first piece whose right end reaches Q (n = every selected RSU capped; also n = 0)
+    first = reached.argmax(axis=-1) if shape[-1] else np.zeros(shape[:-1], dtype=np.int64)
+    j = np.where(reached.any(axis=-1), first, shape[-1])[..., None]
     t = ((_scalar(phys.size_gbit) - np.take_along_axis(prefix_ew, j, axis=-1))
          / (rate0 + total_w - np.take_along_axis(prefix_w, j, axis=-1)))[..., 0]
     q_rsu = np.minimum(_scalar(t), exit_s) * w

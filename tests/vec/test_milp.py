@@ -98,11 +98,7 @@ def test_solution_is_checked_and_serialisable() -> None:
     assert sum(sol.allocation_gbit) == pytest.approx(scenario.size_gbit, rel=1e-12)
 
 
-@pytest.mark.parametrize("rule", [
-    pytest.param("optimal", marks=pytest.mark.xfail(
-        raises=ValueError, reason="allocation.optimal fails on n = 0 (argmax of an empty "
-                                  "axis); reported to the owner of vec/allocation.py")),
-    "equal_finish"])
+@pytest.mark.parametrize("rule", ["optimal", "equal_finish"])
 def test_no_rsus_is_the_vehicle_alone(rule: str) -> None:
     scenario = generate(0, "kato2025", seed=1)
     sol = solve_milp(scenario, rule)
