@@ -1,0 +1,589 @@
+"""Gymnasium environments for VEC partial offloading (SPEC-VEC; docs/envs.md).
+
+``offload_gym/VEC-v0`` (:class:`VecOffloadEnv`, constructive)
+    One episode = one task of one scenario. The RSUs are visited one per step in descending
+    CPU frequency (ties: lower index first), the order in which KATO ranks them; the action
+    ``Discrete(2)`` is 0 = skip, 1 = select. RSUs removed by MobCheck (``mobcheck=True``,
+    the default, as in KATO: keep RSU i iff e_i >= min(T, Q beta_0)) are still visited but
+    only "skip" is allowed. When every RSU is decided, the allocation rule (``rule=
+    "optimal"`` or ``"equal_finish"``) allocates the task over the vehicle and S.
+
+``offload_gym/VECSelect-v0`` (:class:`VecSelectEnv`, one shot)
+    One step; the action ``MultiBinary(n_rsus_max)`` is the whole selection (bit i = RSU i,
+    scenario order); MobCheck-removed and padded RSUs must be 0.
+
+Reward (both): with T(S) the completion time of selection S under the rule (SPEC-VEC
+"Two allocation rules") and T_eff(S) = T(S) if S succeeds, else ``failure_time_factor`` *
+T_local (a failed task counts as finishing that late),
+
+    r_k = T_eff(S_{k-1}) - T_eff(S_k)   [s]   (divided by T_local if reward_scale="local")
+
+so the return telescopes to T_eff(empty) - T_eff(S_final) = T_local - T_final whenever the
+vehicle alone meets the deadline (always without a deadline). A selection that makes a
+succeeding task fail (an RSU leaves range first under ``equal_finish``, or the deadline is
+missed) ends the episode (``terminate_on_failure=True``) with that penalty.
+
+The incremental time: with A_m = sum_{i in S} 1/c_i(m) kept for every band share m
+(c_i(m) from :meth:`VecPhysics.cost`, computed once at reset), the equal-finish time is
+T = Q / (1/beta_0 + A_|S|) (allocation.equal_finish, KATO Lemma 1); under ``optimal`` it is
+the same unless some selected RSU leaves before it, and then :func:`allocation.allocate`
+times the selection. The final selection is always re-timed by ``allocate`` and checked by
+``evaluate`` (through ``make_solution``); the last reward uses that time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from offload_gym.core.errors import ScenarioError
+from offload_gym.core.graph import FEATURE_DTYPE, graph_spaces
+from offload_gym.core.status import Status
+from offload_gym.envs import InvalidActionError, check_invalid_action_mode, load_scenario_set
+from offload_gym.vec.allocation import allocate, check_rule
+from offload_gym.vec.evaluate import make_solution
+from offload_gym.vec.generator import generate, get_preset
+from offload_gym.vec.physics import VecPhysics, derive, distance_m, spectral_efficiency
+from offload_gym.vec.scenario import Scenario
+from offload_gym.vec.solution import Solution
+
+# Observation layout (docs/envs.md "VEC observation"). Node slot 0 = vehicle, 1 + i = RSU i.
+NODE_FEATURES = (
+    "is_vehicle",      # 1 for the vehicle
+    "dx",              # (x_i - x0) / range_m at t = 0
+    "dy",              # (y_i - y0) / range_m
+    "cpu",             # f_i / 10 GHz
+    "snr",             # eta_i [dB] / 30 (0 for the vehicle)
+    "log_compute",     # log10(beta_i / beta_0): RSU compute time relative to the vehicle's
+    "log_transmit",    # log10(tau_i / beta_0): whole-band transmit time relative (0 vehicle)
+    "exit",            # e_i / (e_i + T_local) in [0, 1] (1 = never leaves; vehicle 1)
+    "available",       # 1 unless removed by MobCheck (vehicle 1)
+    "selected",        # partial decision: in S (vehicle 1: it always computes)
+    "decided",         # partial decision: already visited
+    "current",         # the RSU decided at this step
+)
+EDGE_FEATURES = (
+    "distance",        # d_i(0) / range_m
+    "spectral_eff",    # r_i / 10 [bit/s/Hz]
+    "reverse",         # 0: vehicle -> RSU, 1: RSU -> vehicle
+)
+GLOBAL_FEATURES = (
+    "time",            # T_eff(S_k) / T_local (1 at the start when local meets the deadline)
+    "n_selected",      # |S_k| / n_rsus_max
+    "progress",        # decisions taken / n_rsus_max
+    "n_rsus",          # n / n_rsus_max
+    "deadline",        # T_local / deadline (0 without a deadline)
+)
+F_SEL, F_DEC, F_CUR = (NODE_FEATURES.index(k) for k in ("selected", "decided", "current"))
+G_TIME, G_NSEL, G_PROG = 0, 1, 2
+REWARD_SCALES = ("seconds", "local")
+SKIP, SELECT = 0, 1
+
+
+@dataclass
+class _Episode:
+    """Per-episode arrays, computed once at reset."""
+
+    scenario: Scenario
+    phys: VecPhysics
+    index: int | None          # position in the fixed scenario set, if any
+    n: int
+    order: np.ndarray          # visiting order (RSU indices, CPU descending)
+    avail: np.ndarray          # bool [n], MobCheck survivors (all True if mobcheck=False)
+    inv_cost: np.ndarray       # [n + 1, n]: row m = 1/c_i(m) (row 0 unused)
+    exit_s: np.ndarray         # [n]
+    size_gbit: float
+    rate0: float               # 1/beta_0 [Gbit/s]
+    local_time_s: float        # T_local = Q beta_0
+    deadline_s: float
+    fail_time_s: float         # T_eff of a failed selection
+    scale: float               # reward divisor (1 s, or T_local)
+    static: dict[str, np.ndarray]
+    node_features: np.ndarray  # [N_max, F] with the dynamic columns at their start values
+    global_features: np.ndarray  # [K] with the per-episode entries filled in
+    optimum: Solution | None = None
+
+
+class _VecEnvBase(gym.Env):
+    """What both VEC envs share: scenario source, per-episode physics, observation, info,
+    optimum and rendering. Not registered itself."""
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"],
+                                          "render_fps": 2}
+
+    def __init__(
+        self,
+        n_rsus: int | tuple[int, int] = 20,
+        *,
+        n_rsus_max: int | None = None,
+        preset: str = "kato2025",
+        preset_overrides: dict[str, float] | None = None,
+        scenarios: Any = None,
+        rule: str = "optimal",
+        mobcheck: bool = True,
+        reward_scale: str = "seconds",
+        failure_time_factor: float = 2.0,
+        terminate_on_failure: bool = True,
+        invalid_action: str = "raise",
+        compute_optimum: bool = True,
+        solution_info: bool = True,
+        seed: int | None = None,
+        render_mode: str | None = None,
+    ) -> None:
+        self.rule = check_rule(rule)
+        self.mobcheck = bool(mobcheck)
+        if reward_scale not in REWARD_SCALES:
+            raise ValueError(f"reward_scale must be one of {REWARD_SCALES}, got {reward_scale!r}")
+        self.reward_scale = reward_scale
+        if not failure_time_factor >= 1.0:
+            raise ValueError(f"failure_time_factor must be >= 1, got {failure_time_factor}")
+        self.failure_time_factor = float(failure_time_factor)
+        self.terminate_on_failure = bool(terminate_on_failure)
+        self.invalid_action = check_invalid_action_mode(invalid_action)
+        self.compute_optimum = bool(compute_optimum)
+        self.solution_info = bool(solution_info)
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
+        self.render_mode = render_mode
+        self.preset = preset
+        self.preset_overrides = dict(preset_overrides or {})
+        get_preset(preset, **self.preset_overrides)  # validate early
+
+        self._scenarios: list[Scenario] | None = load_scenario_set(
+            scenarios, Scenario.from_dict, Scenario)
+        if self._scenarios is not None:
+            largest = max(s.n_rsus for s in self._scenarios)
+            self._n_range = (min(s.n_rsus for s in self._scenarios), largest)
+        else:
+            lo, hi = (n_rsus, n_rsus) if isinstance(n_rsus, int | np.integer) else n_rsus
+            if not 1 <= int(lo) <= int(hi):
+                raise ValueError(f"n_rsus must be an int >= 1 or (low, high), got {n_rsus!r}")
+            self._n_range = (int(lo), int(hi))
+            largest = int(hi)
+        self.n_rsus_max = int(n_rsus_max) if n_rsus_max is not None else largest
+        if self.n_rsus_max < largest:
+            raise ValueError(f"n_rsus_max = {self.n_rsus_max} < largest scenario ({largest})")
+        self._init_seed = seed
+        self._cursor = 0
+        self._opt_cache: dict[int, Solution] = {}
+
+        n_nodes = self.n_rsus_max + 1
+        obs = graph_spaces(n_nodes, len(NODE_FEATURES), 2 * self.n_rsus_max,
+                           len(EDGE_FEATURES), len(GLOBAL_FEATURES))
+        obs["action_mask"] = spaces.MultiBinary(self._action_mask_size())
+        obs["decision_index"] = spaces.Discrete(n_nodes)
+        self.observation_space = spaces.Dict(obs)
+        self._ep: _Episode | None = None
+        self._fig: Any = None
+
+    # ------------------------------------------------------------------ subclass hooks
+    def _action_mask_size(self) -> int:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ scenarios
+    def _next_scenario(self, options: dict[str, Any] | None) -> tuple[Scenario, int | None]:
+        if options and options.get("scenario") is not None:
+            sc = options["scenario"]
+            sc = sc if isinstance(sc, Scenario) else Scenario.from_dict(sc)
+            if sc.n_rsus > self.n_rsus_max:
+                raise ScenarioError("scenario", f"{sc.n_rsus} RSUs > n_rsus_max = "
+                                                f"{self.n_rsus_max}")
+            return sc, None
+        if self._scenarios is not None:
+            idx = self._cursor % len(self._scenarios)
+            self._cursor += 1
+            return self._scenarios[idx], idx
+        lo, hi = self._n_range
+        n = lo if lo == hi else int(self.np_random.integers(lo, hi + 1))
+        return generate(n, self.preset, self.np_random, **self.preset_overrides), None
+
+    def _start_episode(self, sc: Scenario, index: int | None) -> _Episode:
+        if sc.n_rsus < 1:
+            raise ScenarioError("rsus", "the VEC envs need at least one RSU")
+        phys = derive(sc)
+        n, n_max = sc.n_rsus, self.n_rsus_max
+        order = np.lexsort((np.arange(n), -sc.rsu_cpu_ghz))
+        avail = phys.mobcheck() if self.mobcheck else np.ones(n, dtype=bool)
+        inv_cost = np.zeros((n + 1, n))
+        inv_cost[1:] = 1.0 / phys.cost(np.arange(1, n + 1))
+        beta0 = float(phys.beta0_s_per_gbit)
+        t_local = float(phys.local_time_s)
+        deadline = float(sc.deadline_s)
+
+        # static graph (docs/envs.md "VEC observation")
+        d0 = distance_m(sc.rsu_x_m, sc.rsu_y_m, sc.vehicle_x_m, sc.vehicle_y_m, sc.speed_mps)
+        r = spectral_efficiency(sc.rsu_snr_db, d0)
+        exit_s = np.asarray(phys.exit_time_s, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            exit_feat = np.where(np.isinf(exit_s), 1.0, exit_s / (exit_s + t_local))
+        nf = np.zeros((n_max + 1, len(NODE_FEATURES)), dtype=FEATURE_DTYPE)
+        nf[0] = [1, 0, 0, sc.vehicle_cpu_ghz / 10, 0, 0, 0, 1, 1, 1, 0, 0]
+        rsu = nf[1:n + 1]
+        rsu[:, 1] = (sc.rsu_x_m - sc.vehicle_x_m) / sc.range_m
+        rsu[:, 2] = (sc.rsu_y_m - sc.vehicle_y_m) / sc.range_m
+        rsu[:, 3] = sc.rsu_cpu_ghz / 10
+        rsu[:, 4] = sc.rsu_snr_db / 30
+        rsu[:, 5] = np.log10(phys.beta_s_per_gbit / beta0)
+        rsu[:, 6] = np.log10(phys.tau_s_per_gbit / beta0)
+        rsu[:, 7] = exit_feat
+        rsu[:, 8] = avail
+        slots = np.arange(1, n + 1)
+        edge_index = np.zeros((2, 2 * n_max), dtype=np.int64)
+        edge_index[0, :n], edge_index[1, :n] = 0, slots
+        edge_index[0, n:2 * n], edge_index[1, n:2 * n] = slots, 0
+        ef = np.zeros((2 * n_max, len(EDGE_FEATURES)), dtype=FEATURE_DTYPE)
+        for part, rev in ((slice(0, n), 0.0), (slice(n, 2 * n), 1.0)):
+            ef[part, 0] = d0 / sc.range_m
+            ef[part, 1] = r / 10
+            ef[part, 2] = rev
+        node_mask = np.zeros(n_max + 1, dtype=np.int8)
+        node_mask[:n + 1] = 1
+        edge_mask = np.zeros(2 * n_max, dtype=np.int8)
+        edge_mask[:2 * n] = 1
+        static = {"node_mask": node_mask, "edge_index": edge_index, "edge_features": ef,
+                  "edge_mask": edge_mask}
+        fail_time = self.failure_time_factor * t_local
+        return _Episode(
+            scenario=sc, phys=phys, index=index, n=n, order=order, avail=avail,
+            inv_cost=inv_cost, exit_s=exit_s, size_gbit=float(sc.size_gbit),
+            rate0=1.0 / beta0, local_time_s=t_local, deadline_s=deadline,
+            fail_time_s=fail_time,
+            scale=1.0 if self.reward_scale == "seconds" else t_local,
+            static=static, node_features=nf,
+            global_features=np.array(
+                [1.0, 0.0, 0.0, n / n_max, t_local / deadline if math.isfinite(deadline) else 0.0],
+                dtype=FEATURE_DTYPE))
+
+    # ------------------------------------------------------------------ timing
+    def _effective(self, time_s: float, success: bool) -> float:
+        """T_eff: the completion time, or the failure time when the task fails."""
+        return time_s if success else self._ep.fail_time_s
+
+    def _global_features(self, t_eff: float, n_selected: int, decided: int) -> np.ndarray:
+        ep = self._ep
+        out = ep.global_features.copy()
+        out[G_TIME] = t_eff / ep.local_time_s
+        out[G_NSEL] = n_selected / self.n_rsus_max
+        out[G_PROG] = decided / self.n_rsus_max
+        return out
+
+    # ------------------------------------------------------------------ episode end
+    def optimum_solution(self) -> Solution:
+        """The exact optimum of the current scenario under the env's rule and MobCheck
+        flavour (``get_solver("vec", "exact")``), cached per scenario of a fixed set."""
+        from offload_gym.core.registry import get_solver
+
+        ep = self._require_episode()
+        if ep.optimum is None:
+            if ep.index is not None and ep.index in self._opt_cache:
+                ep.optimum = self._opt_cache[ep.index]
+            else:
+                ep.optimum = get_solver("vec", "exact")(ep.scenario, rule=self.rule,
+                                                        mobcheck=self.mobcheck)
+                if ep.index is not None:
+                    self._opt_cache[ep.index] = ep.optimum
+        return ep.optimum
+
+    def _final(self, mask: np.ndarray, forced_failure: bool,
+               lean: tuple[float, bool] | None = None) -> tuple[float, dict[str, Any]]:
+        """Time the final selection (allocate + evaluate); returns (T_eff_final, info).
+        ``lean``: (time, success) already known, used when ``solution_info=False``."""
+        ep = self._ep
+        info: dict[str, Any] = {"local_time_s": ep.local_time_s}
+        if self.solution_info:
+            alloc = allocate(ep.phys, mask, self.rule)
+            sol = make_solution(ep.scenario, mask, alloc.allocation_gbit, rule=self.rule,
+                                solver="env", wall_time_s=0.0, mobcheck=self.mobcheck,
+                                status=Status.FEASIBLE, phys=ep.phys)
+            if not sol.success or forced_failure:
+                sol = _replace_status(sol, Status.FAILED)
+            t, success = sol.completion_time_s, sol.success
+            info["solution"] = sol
+        elif lean is not None:  # the incremental time (equal to allocate's to ~1e-15)
+            t, success = lean
+        else:
+            alloc = allocate(ep.phys, mask, self.rule)
+            t, success = float(alloc.time_s), bool(alloc.success)
+        failed = forced_failure or not success
+        t_eff = ep.fail_time_s if failed else t
+        info.update(completion_time_s=t, success=not failed, failed=failed,
+                    selected=tuple(int(i) for i in np.flatnonzero(mask)))
+        if self.compute_optimum:
+            opt = self.optimum_solution()
+            t_opt = self._effective(opt.completion_time_s, opt.success)
+            info.update(optimum_time_s=opt.completion_time_s, optimum_success=opt.success,
+                        optimality_ratio=t_eff / t_opt,
+                        max_return=(self._effective(ep.local_time_s, ep.local_time_s
+                                                    <= ep.deadline_s) - t_opt) / ep.scale)
+        return t_eff, info
+
+    def _require_episode(self) -> _Episode:
+        if self._ep is None:
+            raise RuntimeError("call reset() first")
+        return self._ep
+
+    # ------------------------------------------------------------------ rendering
+    def _render_state(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def render(self) -> np.ndarray | None:
+        """``rgb_array``: an H x W x 3 uint8 picture (offload_gym.vec.viewer);
+        ``human``: the same in a matplotlib window (no-op without a display)."""
+        if self.render_mode is None:
+            gym.logger.warn("render() called without a render_mode")
+            return None
+        from offload_gym.vec import viewer
+
+        ep = self._require_episode()
+        state = self._render_state()
+        if self.render_mode == "rgb_array":
+            return viewer.render_rgb(ep.scenario, ep.phys, **state)
+        self._fig = viewer.render_human(ep.scenario, ep.phys, fig=self._fig, **state)
+        return None
+
+    def close(self) -> None:
+        if self._fig is not None:
+            from offload_gym.vec import viewer
+
+            viewer.close(self._fig)
+            self._fig = None
+
+
+def _replace_status(sol: Solution, status: Status) -> Solution:
+    import dataclasses
+
+    return dataclasses.replace(sol, status=status)
+
+
+def _parse_discrete(action: Any, n: int) -> int | None:
+    """An integer action in [0, n), None if out of range; non-integers raise."""
+    if isinstance(action, int | np.integer) and not isinstance(action, bool):
+        v = int(action)
+        return v if 0 <= v < n else None
+    a = np.asarray(action)
+    if a.size != 1 or not (np.issubdtype(a.dtype, np.integer)):
+        raise InvalidActionError(f"expected one integer action in [0, {n}), got {action!r}")
+    v = int(a.reshape(-1)[0])
+    return v if 0 <= v < n else None
+
+
+class VecOffloadEnv(_VecEnvBase):
+    """``offload_gym/VEC-v0``: select RSUs one at a time (module docstring; docs/envs.md).
+
+    Observation: the padded star graph (vehicle <-> RSUs) of :data:`NODE_FEATURES`,
+    :data:`EDGE_FEATURES`, :data:`GLOBAL_FEATURES`; ``action_mask`` [2] = (skip allowed,
+    select allowed); ``decision_index`` = node slot (1 + i) of the RSU being decided
+    (0 once the episode is over). Info at every step: ``completion_time_s``, ``success``
+    (of the current selection), ``n_selected``; at the end also ``solution`` (a
+    :class:`~offload_gym.vec.solution.Solution` checked by ``evaluate``), ``failed``,
+    ``local_time_s``, ``optimum_time_s``, ``optimality_ratio``, ``max_return``."""
+
+    def __init__(self, n_rsus: int | tuple[int, int] = 20, **kwargs: Any) -> None:
+        super().__init__(n_rsus, **kwargs)
+        self.action_space = spaces.Discrete(2)
+
+    def _action_mask_size(self) -> int:
+        return 2
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        if seed is None and self._init_seed is not None:
+            seed, self._init_seed = self._init_seed, None
+        super().reset(seed=seed)
+        if seed is not None:
+            self._cursor = 0
+        sc, idx = self._next_scenario(options)
+        self._ep = ep = self._start_episode(sc, idx)
+        self._k = 0
+        self._mask = np.zeros(ep.n, dtype=bool)
+        self._m = 0
+        self._a_sum = np.zeros(ep.n + 1)       # A_m = sum_{i in S} 1/c_i(m), every m
+        self._min_exit = math.inf
+        self._time_s = ep.local_time_s
+        self._success = ep.local_time_s <= ep.deadline_s
+        self._t_eff = self._effective(self._time_s, self._success)
+        self._done = False
+        self._nf = ep.node_features.copy()
+        self._set_current()
+        return self._obs(), self._info()
+
+    # ------------------------------------------------------------------ helpers
+    def _set_current(self) -> None:
+        ep = self._ep
+        if self._k < ep.n:
+            j = int(ep.order[self._k])
+            self._nf[1 + j, F_CUR] = 1.0
+            self._action_mask = np.array([1, 1 if ep.avail[j] else 0], dtype=np.int8)
+            self._decision = 1 + j
+        else:
+            self._action_mask = np.array([1, 0], dtype=np.int8)
+            self._decision = 0
+
+    def _obs(self) -> dict[str, np.ndarray]:
+        st = self._ep.static
+        return {"node_features": self._nf.copy(), "node_mask": st["node_mask"].copy(),
+                "edge_index": st["edge_index"].copy(),
+                "edge_features": st["edge_features"].copy(),
+                "edge_mask": st["edge_mask"].copy(),
+                "global_features": self._global_features(self._t_eff, self._m, self._k),
+                "action_mask": self._action_mask.copy(),
+                "decision_index": np.int64(self._decision)}
+
+    def _info(self) -> dict[str, Any]:
+        return {"completion_time_s": self._time_s, "success": self._success,
+                "n_selected": self._m}
+
+    def action_masks(self) -> np.ndarray:
+        """bool [2] (skip, select) for sb3-contrib's MaskablePPO."""
+        return self._action_mask.astype(bool)
+
+    def _select(self, j: int) -> None:
+        """Add RSU j: A_m += 1/c_j(m) for every m, then time the new selection."""
+        ep = self._ep
+        self._mask[j] = True
+        self._m += 1
+        self._a_sum += ep.inv_cost[:, j]
+        self._min_exit = min(self._min_exit, float(ep.exit_s[j]))
+        t = ep.size_gbit / (ep.rate0 + self._a_sum[self._m])  # equal_finish (Lemma 1)
+        mobility_ok = t <= self._min_exit
+        if not mobility_ok and self.rule == "optimal":
+            t = float(allocate(ep.phys, self._mask, "optimal").time_s)
+            mobility_ok = True
+        self._time_s = t
+        self._success = bool(mobility_ok and t <= ep.deadline_s)
+
+    # ------------------------------------------------------------------ step
+    def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool,
+                                         dict[str, Any]]:
+        if self._ep is None or self._done:
+            raise RuntimeError("the episode is over (or not started): call reset()")
+        ep = self._ep
+        j = int(ep.order[self._k])
+        a = _parse_discrete(action, 2)
+        if a is None or (a == SELECT and not ep.avail[j]):
+            why = (f"action {action!r} out of range (0 = skip, 1 = select)" if a is None else
+                   f"RSU {j} was removed by MobCheck (action_mask = {self._action_mask})")
+            if self.invalid_action == "raise":
+                raise InvalidActionError(f"invalid action at decision {self._k}: {why}")
+            return self._end(forced_failure=True, extra={"invalid_action": why})
+        prev_eff, prev_success = self._t_eff, self._success
+        self._nf[1 + j, F_DEC] = 1.0
+        self._nf[1 + j, F_CUR] = 0.0
+        if a == SELECT:
+            self._nf[1 + j, F_SEL] = 1.0
+            self._select(j)
+            self._t_eff = self._effective(self._time_s, self._success)
+        self._k += 1
+        if self._k == ep.n or (self.terminate_on_failure and prev_success
+                               and not self._success):
+            return self._end(forced_failure=False, extra={}, prev_eff=prev_eff)
+        self._set_current()
+        reward = (prev_eff - self._t_eff) / ep.scale
+        return self._obs(), reward, False, False, self._info()
+
+    def _end(self, forced_failure: bool, extra: dict[str, Any], prev_eff: float | None = None
+             ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        ep = self._ep
+        prev_eff = self._t_eff if prev_eff is None else prev_eff
+        t_eff, final = self._final(self._mask, forced_failure,
+                                   lean=(self._time_s, self._success))
+        self._t_eff = t_eff
+        self._done = True
+        self._nf[:, F_CUR] = 0.0
+        self._action_mask = np.array([1, 0], dtype=np.int8)
+        self._decision = 0
+        info = {**self._info(), **final, **extra}
+        return self._obs(), (prev_eff - t_eff) / ep.scale, True, False, info
+
+    def _render_state(self) -> dict[str, Any]:
+        ep = self._ep
+        current = None if self._done or self._k >= ep.n else int(ep.order[self._k])
+        return {"selected": self._mask.copy(), "available": ep.avail, "current": current,
+                "completion_time_s": self._time_s, "rule": self.rule}
+
+
+class VecSelectEnv(_VecEnvBase):
+    """``offload_gym/VECSelect-v0``: choose the whole selection in one step.
+
+    Action ``MultiBinary(n_rsus_max)``: bit i selects RSU i (scenario order); bits of
+    MobCheck-removed RSUs and of padding slots must be 0. Observation as in VEC-v0 with no
+    partial decision (``action_mask`` [n_rsus_max] = which bits may be 1; ``decision_index``
+    = 0). Reward T_eff(empty) - T_eff(S) (same total as VEC-v0); the episode always ends
+    after the step. :meth:`action_masks` gives MaskablePPO's flat [n_rsus_max * 2] form."""
+
+    def __init__(self, n_rsus: int | tuple[int, int] = 20, **kwargs: Any) -> None:
+        super().__init__(n_rsus, **kwargs)
+        self.action_space = spaces.MultiBinary(self.n_rsus_max)
+
+    def _action_mask_size(self) -> int:
+        return self.n_rsus_max
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        if seed is None and self._init_seed is not None:
+            seed, self._init_seed = self._init_seed, None
+        super().reset(seed=seed)
+        if seed is not None:
+            self._cursor = 0
+        sc, idx = self._next_scenario(options)
+        self._ep = ep = self._start_episode(sc, idx)
+        self._allowed = np.zeros(self.n_rsus_max, dtype=np.int8)
+        self._allowed[:ep.n] = ep.avail
+        self._mask = np.zeros(ep.n, dtype=bool)
+        self._done = False
+        t_local = ep.local_time_s
+        self._t_eff0 = self._effective(t_local, t_local <= ep.deadline_s)
+        return self._obs(self._t_eff0, 0), {"completion_time_s": t_local,
+                                            "success": t_local <= ep.deadline_s}
+
+    def _obs(self, t_eff: float, n_selected: int) -> dict[str, np.ndarray]:
+        obs = {k: v.copy() for k, v in self._ep.static.items()}
+        obs["node_features"] = self._ep.node_features.copy()
+        obs["global_features"] = self._global_features(t_eff, n_selected, 0)
+        obs["action_mask"] = self._allowed.copy()
+        obs["decision_index"] = np.int64(0)
+        return obs
+
+    def action_masks(self) -> np.ndarray:
+        """bool [n_rsus_max * 2]: per bit (may be 0, may be 1), MaskablePPO's layout."""
+        out = np.ones((self.n_rsus_max, 2), dtype=bool)
+        out[:, 1] = self._allowed.astype(bool)
+        return out.reshape(-1)
+
+    def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool,
+                                         dict[str, Any]]:
+        if self._ep is None or self._done:
+            raise RuntimeError("the episode is over (or not started): call reset()")
+        ep = self._ep
+        bits = np.asarray(action)
+        if bits.shape != (self.n_rsus_max,) or not (np.issubdtype(bits.dtype, np.integer)
+                                                     or bits.dtype == bool):
+            raise InvalidActionError(f"expected {self.n_rsus_max} binary integers, got "
+                                     f"{action!r}")
+        bad = np.flatnonzero((bits != 0) & ((bits != 1) | (self._allowed == 0)))
+        self._done = True
+        if bad.size:
+            why = f"bits {bad.tolist()} may not be set (action_mask = {self._allowed.tolist()})"
+            if self.invalid_action == "raise":
+                self._done = False
+                raise InvalidActionError(f"invalid selection: {why}")
+            t_eff, info = self._final(self._mask, forced_failure=True)
+            info["invalid_action"] = why
+        else:
+            self._mask = bits[:ep.n].astype(bool)
+            t_eff, info = self._final(self._mask, forced_failure=False)
+        info["n_selected"] = int(self._mask.sum())
+        obs = self._obs(t_eff, int(self._mask.sum()))
+        return obs, (self._t_eff0 - t_eff) / ep.scale, True, False, info
+
+    def _render_state(self) -> dict[str, Any]:
+        ep = self._ep
+        t = (float(allocate(ep.phys, self._mask, self.rule).time_s) if self._mask.any()
+             else ep.local_time_s)
+        return {"selected": self._mask.copy(), "available": ep.avail, "current": None,
+                "completion_time_s": t, "rule": self.rule}
