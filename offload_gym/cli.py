@@ -5,6 +5,8 @@ Sub-commands:
   solve      solve a scenario file with any registered solver, print the Solution JSON
   solvers    list the registered solvers per problem
   demo       generate an instance and compare every solver on it (the README's main job)
+  dataset    generate a labelled, sharded dataset (resumable; local processes or Dask)
+  evaluate   score policies on a dataset split against the certified optima
 
 Errors in user input exit with status 2 and one line naming the problem.
 """
@@ -94,6 +96,65 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(seed=args.seed, n_rsus=args.rsus, scale=args.scale, quick=args.quick)
 
 
+def _split_fractions(text: str) -> tuple[float, float, float]:
+    try:
+        parts = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise ScenarioError("split", f"expected three comma-separated fractions, got {text!r}"
+                            ) from None
+    if len(parts) != 3:
+        raise ScenarioError("split", f"expected three fractions (train,val,test), got {text!r}")
+    return parts  # type: ignore[return-value]
+
+
+def cmd_dataset(args: argparse.Namespace) -> int:
+    from offload_gym.datasets import DatasetError, DatasetSpec, build_dataset
+
+    overrides = {"speed_mps": args.speed, "deadline_s": args.deadline,
+                 "bandwidth_hz": args.bandwidth}
+    spec = DatasetSpec(
+        problem=args.problem,
+        preset=args.preset or ("kato2025" if args.problem == "vec" else "gadsg2025"),
+        count=args.count, seed=args.seed,
+        size=args.size if args.problem == "vec" else None,
+        scale=args.scale if args.problem == "laenet" else None,
+        solver=args.solver, shard_size=args.shard_size, split=_split_fractions(args.split),
+        overrides=tuple(sorted((k, v) for k, v in overrides.items() if v is not None)))
+    try:
+        meta = build_dataset(spec, args.out, workers=args.workers, scheduler=args.scheduler,
+                             progress=not args.no_progress)
+    except DatasetError as exc:
+        print(f"offload-gym: error: {exc}", file=sys.stderr)
+        return 2
+    c = meta["counts"]
+    print(f"{args.out}: {c['total']} instances ({c['train']} train / {c['val']} val / "
+          f"{c['test']} test) in {c['shards']} shards; labels: {meta['label_status_counts']}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from offload_gym.datasets import DatasetLoadError
+    from offload_gym.evaluation import evaluate_policies, to_markdown, write_tables
+
+    policies = [p for p in args.policy.split(",") if p]
+    data = [d for d in args.data.split(",") if d]
+    try:
+        rows = evaluate_policies(policies, data, split=args.split, limit=args.limit,
+                                 label_set=args.reference, single_samples=args.single_samples)
+    except DatasetLoadError as exc:
+        print(f"offload-gym: error: {exc}", file=sys.stderr)
+        return 2
+    print(to_markdown(rows))
+    if args.out:
+        csv_path, md_path = write_tables(rows, args.out)
+        print(f"wrote {csv_path} and {md_path}")
+        if args.plots:
+            from offload_gym.evaluation.plots import plot_summary
+
+            print(f"wrote {plot_summary(rows, args.out)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="offload-gym", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -137,6 +198,43 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", default="gs3_gu6_au4")
     demo.add_argument("--quick", action="store_true", help="skip the slower Pyomo solvers")
     demo.set_defaults(func=cmd_demo)
+
+    ds = sub.add_parser("dataset", help="generate a labelled, sharded dataset")
+    ds.add_argument("--problem", choices=["vec", "laenet"], default="vec")
+    ds.add_argument("--preset", default=None,
+                    help="vec: kato2025 | mobility_stress; laenet: gadsg2025")
+    ds.add_argument("--size", type=int, default=20, help="vec: number of RSUs n")
+    ds.add_argument("--scale", default="gs2_gu4_au2", help="laenet: scale name")
+    ds.add_argument("--count", type=int, required=True, help="number of instances")
+    ds.add_argument("--seed", type=int, default=0)
+    ds.add_argument("--out", required=True, help="output directory (resumable)")
+    ds.add_argument("--workers", type=int, default=1, help="local worker processes")
+    ds.add_argument("--solver", default="exact", help="labelling solver (registered name)")
+    ds.add_argument("--shard-size", dest="shard_size", type=int, default=1000)
+    ds.add_argument("--split", default="0.7,0.15,0.15", help="train,val,test fractions")
+    ds.add_argument("--scheduler", default=None,
+                    help="Dask scheduler address (tcp://host:8786) instead of local processes")
+    ds.add_argument("--speed", type=float, default=None, help="vec: vehicle speed (m/s)")
+    ds.add_argument("--deadline", type=float, default=None, help="vec: task deadline (s)")
+    ds.add_argument("--bandwidth", type=float, default=None, help="vec: bandwidth (Hz)")
+    ds.add_argument("--no-progress", dest="no_progress", action="store_true",
+                    help="no progress bar")
+    ds.set_defaults(func=cmd_dataset)
+
+    ev = sub.add_parser("evaluate", help="score policies on a dataset split")
+    ev.add_argument("--policy", required=True,
+                    help="NAME[,NAME...]; options as NAME:key=value (e.g. decc:mobcheck=true)")
+    ev.add_argument("--data", required=True, help="dataset directory (or several, comma-separated)")
+    ev.add_argument("--split", default="test", choices=["train", "val", "test", "all"])
+    ev.add_argument("--limit", type=int, default=None, help="first N instances only")
+    ev.add_argument("--out", default=None, help="write metrics.csv and metrics.md here")
+    ev.add_argument("--reference", default="optimal",
+                    choices=["optimal", "equal_finish", "equal_finish_mobcheck"],
+                    help="vec: which stored optimum the ratio divides by")
+    ev.add_argument("--single-samples", dest="single_samples", type=int, default=20,
+                    help="instances timed one by one for batched policies")
+    ev.add_argument("--plots", action="store_true", help="also write summary.png under --out")
+    ev.set_defaults(func=cmd_evaluate)
     return parser
 
 
