@@ -221,3 +221,13 @@ def test_slot_capacity_readings() -> None:
         slot_capacity(yhat, usable, "nope")
     with pytest.raises(ValueError):
         solve_mcmf(_instance("gs2_gu4_au2", 0)[0], capacity="nope")
+
+
+def test_no_edges_everyone_local() -> None:
+    sc = Scenario.from_dict(hand_dict([{"x": 100.0, "cpu_hz": 4e9}, {"x": 200.0, "cpu_hz": 5e9}],
+                                      edges=[]))
+    d = derive(sc)
+    for name, fn in SOLVE.items():
+        sol = fn(sc)
+        assert sol.choice == (-1, -1) and sol.validity == "valid", name
+        assert sol.cost == pytest.approx(float(d.j_loc.sum()), rel=1e-12)
