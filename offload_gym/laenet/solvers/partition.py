@@ -75,9 +75,11 @@ def _subsets(mu: np.ndarray, limit: int) -> np.ndarray | None:
     return member
 
 
-def enumerate_columns(p: OAProblem, max_subsets: int = MAX_SUBSETS) -> Columns | None:
+def enumerate_columns(p: OAProblem, max_subsets: int | None = None) -> Columns | None:
     """Dominance-pruned columns of ``p`` (module docstring), or None if more than
-    ``max_subsets`` subsets would have to be enumerated."""
+    ``max_subsets`` (default: the module's ``MAX_SUBSETS``) subsets would be enumerated."""
+    if max_subsets is None:
+        max_subsets = MAX_SUBSETS
     lam = p.derived.lam.astype(bool)
     edges: list[np.ndarray] = []
     servers: list[np.ndarray] = []
