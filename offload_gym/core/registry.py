@@ -56,8 +56,9 @@ def entries(problem: str | None = None) -> list[SolverEntry]:
 
 
 def _ensure_problems_loaded() -> None:
-    # Importing the problem packages runs their register_solver calls.
-    for mod in ("offload_gym.vec", "offload_gym.laenet"):
+    # Importing the problem packages runs their register_solver calls; the top-level
+    # ``agents`` package (same distribution, optional) registers the learned solvers.
+    for mod in ("offload_gym.vec", "offload_gym.laenet", "agents"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as exc:  # a problem package still under construction

@@ -1,0 +1,122 @@
+"""Run a trained VEC selector (KATO, KATO+, SA, MLP) as a solver / policy.
+
+Pipeline per batch: model inputs -> p per RSU (MobCheck survivors only) -> decoding
+(threshold p >= 0.5, or KATO+'s best prefix) -> the spec's ``equal_finish`` allocation ->
+the one ``evaluate``. ``solve_kato(scenario)`` etc. return the same ``Solution`` JSON as the
+exact solvers (registered as ``kato``, ``kato_plus``, ``sa``, ``mlp``).
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+
+from agents.kato import decode_prefix, decode_threshold, predict_probabilities
+from agents.kato_train import load_checkpoint
+from agents.vec_features import build_inputs, unsort
+from offload_gym.core.errors import SolverError
+from offload_gym.core.status import Status
+from offload_gym.vec.allocation import equal_finish
+from offload_gym.vec.batch import ScenarioBatch
+from offload_gym.vec.evaluate import evaluate_arrays, make_solution
+from offload_gym.vec.scenario import Scenario
+from offload_gym.vec.solution import Solution
+
+CHECKPOINT_DIR = Path(__file__).parent / "checkpoints"
+DECODERS = {"threshold": decode_threshold, "prefix": decode_prefix}
+
+
+def default_checkpoint(method: str, preset: str = "kato2025", n_rsus: int = 20) -> Path:
+    return CHECKPOINT_DIR / f"vec_{method}_{preset}_n{n_rsus}.pt"
+
+
+class VecSelectorPolicy:
+    """A trained selector; ``act_batch`` is fully vectorised."""
+
+    problem = "vec"
+
+    def __init__(self, checkpoint: str | Path) -> None:
+        self.model, ckpt = load_checkpoint(checkpoint)
+        self.method = ckpt["method"]
+        self.name = self.method["name"]
+        self.checkpoint = Path(checkpoint)
+
+    def select(self, batch: ScenarioBatch):
+        """(selection masks [B, n] in RSU index order, the batch physics)."""
+        inputs = build_inputs(batch, self.method["features"])
+        prob = predict_probabilities(self.model, inputs)
+        masks = unsort(DECODERS[self.method["decode"]](prob, inputs), inputs.order)
+        return masks, inputs.physics
+
+    def act_arrays(self, batch: ScenarioBatch):
+        """(masks [B, n], allocations [B, 1+n], completion times [B], success [B])."""
+        masks, phys = self.select(batch)
+        alloc = equal_finish(phys, masks).allocation_gbit
+        t, ok = evaluate_arrays(phys, masks, alloc)
+        return masks, alloc, t, ok
+
+    def act_batch(self, scenarios: list[Scenario]) -> list[Solution]:
+        start = time.perf_counter()
+        batch = ScenarioBatch.from_scenarios(scenarios)
+        masks, alloc, _, _ = self.act_arrays(batch)
+        per = (time.perf_counter() - start) / len(scenarios)
+        return [self._solution(s, masks[i], alloc[i], per) for i, s in enumerate(scenarios)]
+
+    def act(self, scenario: Scenario) -> Solution:
+        return self.act_batch([scenario])[0]
+
+    def _solution(self, scenario, mask, alloc, wall) -> Solution:
+        sol = make_solution(scenario, mask, alloc, rule="equal_finish", solver=self.name,
+                            wall_time_s=wall, mobcheck=True, status=Status.FEASIBLE)
+        return sol if sol.success else _failed(sol)
+
+
+def _failed(sol: Solution) -> Solution:
+    from dataclasses import replace
+
+    return replace(sol, status=Status.FAILED)
+
+
+@lru_cache(maxsize=16)
+def load_policy(method: str, checkpoint: str | None = None) -> VecSelectorPolicy:
+    path = Path(checkpoint) if checkpoint else default_checkpoint(method)
+    if not path.is_file():
+        raise SolverError(f"no checkpoint for {method!r} at {path}; train one with "
+                          f"`offload-gym train {method} --out {path}`")
+    torch.set_num_threads(1)
+    return VecSelectorPolicy(path)
+
+
+def solve_kato(scenario: Scenario) -> Solution:
+    """KATO (faithful): AttenSelect + p >= 0.5 + equal-finish allocation."""
+    return load_policy("kato").act(scenario)
+
+
+def solve_kato_plus(scenario: Scenario) -> Solution:
+    """KATO+ (ours): physical features + best-prefix decoding."""
+    return load_policy("kato_plus").act(scenario)
+
+
+def solve_sa(scenario: Scenario) -> Solution:
+    """SA ablation: standard attention (no prefix knowledge)."""
+    return load_policy("sa").act(scenario)
+
+
+def solve_mlp(scenario: Scenario) -> Solution:
+    """MLP baseline: one hidden layer of 5 units."""
+    return load_policy("mlp").act(scenario)
+
+
+def policy_factory(problem: str = "vec", method: str = "kato", name: str | None = None,
+                   checkpoint: str | None = None) -> VecSelectorPolicy:
+    """Factory for the evaluation harness (``offload-gym evaluate --policy kato``)."""
+    if problem != "vec":
+        raise SolverError(f"{method} is a VEC policy, not for problem {problem!r}")
+    policy = load_policy(method, checkpoint)
+    if name and name != policy.name:
+        policy = VecSelectorPolicy(policy.checkpoint)
+        policy.name = name
+    return policy
