@@ -102,7 +102,7 @@ def parse_policy_spec(spec: str) -> tuple[str, dict[str, Any]]:
     else as strings. ``"pkg.mod:factory[:k=v...]"`` names a factory directly."""
     parts = spec.split(":")
     name, rest = parts[0], parts[1:]
-    if rest and "=" not in rest[0]:  # a direct "module:factory" target
+    if rest and "=" not in rest[0] and "." in name:  # a direct "module:factory" target
         name, rest = f"{name}:{rest[0]}", rest[1:]
     kwargs: dict[str, Any] = {}
     for item in rest:
