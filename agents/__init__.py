@@ -7,11 +7,18 @@ and the evaluation harness find them without loading torch up front.
 
 from offload_gym.core.registry import register_solver
 
-_VEC_AGENTS = {
-    "kato": "KATO (faithful): AttenSelect, p >= 0.5, equal-finish allocation",
-    "kato_plus": "KATO+ (ours): physical features, best-prefix decoding",
-    "sa": "SA ablation: standard attention without prefix knowledge",
-    "mlp": "MLP baseline: one hidden layer of 5 units",
+# name -> (module, description); each module defines solve_<name>(scenario) and
+# policy_factory(problem, method, name=None, checkpoint=None).
+VEC_AGENTS = {
+    "kato": ("agents.vec_policy", "KATO (faithful): AttenSelect, p >= 0.5, equal-finish"),
+    "kato_plus": ("agents.vec_policy", "KATO+ (ours): physical features, best-prefix decoding"),
+    "sa": ("agents.vec_policy", "SA ablation: standard attention without prefix knowledge"),
+    "mlp": ("agents.vec_policy", "MLP baseline: one hidden layer of 5 units"),
 }
-for _name, _desc in _VEC_AGENTS.items():
-    register_solver("vec", _name, f"agents.vec_policy:solve_{_name}", _desc)
+LAENET_AGENTS = {
+    "gadsg": ("agents.gadsg_policy", "GADSG: graph-attention hybrid diffusion"),
+    "gdsg": ("agents.gadsg_policy", "GDSG: the same diffusion with a GCN-style encoder"),
+}
+for _problem, _agents in (("vec", VEC_AGENTS), ("laenet", LAENET_AGENTS)):
+    for _name, (_module, _desc) in _agents.items():
+        register_solver(_problem, _name, f"{_module}:solve_{_name}", _desc)
