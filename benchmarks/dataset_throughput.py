@@ -46,7 +46,8 @@ def main() -> None:
     scales = ["gs2_gu4_au2"] if args.fast else args.laenet_scales.split(",")
 
     jobs = [("VEC n = 50 (kato2025)", 100_000, DatasetSpec(
-        "vec", "kato2025", vec_count, size=50, shard_size=max(vec_count // 20, 1)))]
+        "vec", "kato2025", vec_count, size=50, shard_size=max(vec_count // 20, 1)))
+        ] if vec_count > 0 else []  # --vec-count 0 skips VEC
     for scale in scales:
         n = laenet_count * (20 if scale.startswith("gs2") else 1)
         jobs.append((f"LAENet {scale} (exact)", 80_000, DatasetSpec(
