@@ -5,7 +5,7 @@ agents' solver names (strings, imported lazily), so that ``offload-gym solve --s
 and the evaluation harness find them without loading torch up front.
 """
 
-from offload_gym.core.registry import register_solver
+from offload_gym.core.registry import register_solver, register_trainer
 
 # name -> (module, description); each module defines solve_<name>(scenario) and
 # policy_factory(problem, method, name=None, checkpoint=None).
@@ -22,3 +22,13 @@ LAENET_AGENTS = {
 for _problem, _agents in (("vec", VEC_AGENTS), ("laenet", LAENET_AGENTS)):
     for _name, (_module, _desc) in _agents.items():
         register_solver(_problem, _name, f"{_module}:solve_{_name}", _desc)
+
+# `offload-gym train NAME ...` -> NAME's main(argv)
+TRAINERS = {
+    **{name: ("agents.train_cli:main", f"supervised VEC selector: {desc}")
+       for name, (_, desc) in VEC_AGENTS.items()},
+    "gadsg": ("agents.gadsg_train:main", "GADSG diffusion model on certified LAENet optima"),
+    "gdsg": ("agents.gadsg_train:main", "GDSG (GCN encoder) on certified LAENet optima"),
+}
+for _name, (_target, _desc) in TRAINERS.items():
+    register_trainer(_name, _target, _desc)

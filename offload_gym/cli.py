@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from offload_gym.core.errors import ScenarioError, SolverError
-from offload_gym.core.registry import entries, get_solver
+from offload_gym.core.registry import entries, get_solver, get_trainer, trainer_entries
 from offload_gym.core.scenario_io import load_scenario
 
 
@@ -82,6 +82,14 @@ def cmd_solve(args: argparse.Namespace) -> int:
     solution = fn(scenario, **solver_kwargs(fn, given))
     print(solution.to_json())
     return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    if args.method in ("list", "-h", "--help"):
+        for entry in trainer_entries():
+            print(f"{entry.name:10s} {entry.description}")
+        return 0
+    return int(get_trainer(args.method)([args.method, *args.rest]))
 
 
 def cmd_solvers(args: argparse.Namespace) -> int:
@@ -187,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="Pyomo solver name (appsi_highs, scip_direct, gurobi, cplex, ...)")
     sol.add_argument("--seed", type=int, default=None, help="randomised solvers: seed")
     sol.set_defaults(func=cmd_solve)
+
+    tr = sub.add_parser("train", help="train an agent (KATO, GADSG, PPO, ...); "
+                        "`offload-gym train list` lists methods, `train METHOD -h` its options")
+    tr.add_argument("method", help="training method, or `list`")
+    tr.add_argument("rest", nargs=argparse.REMAINDER, help="the method's own options")
+    tr.set_defaults(func=cmd_train)
 
     lst = sub.add_parser("solvers", help="list registered solvers")
     lst.add_argument("--problem", choices=["vec", "laenet"], default=None)

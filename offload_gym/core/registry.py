@@ -55,6 +55,29 @@ def entries(problem: str | None = None) -> list[SolverEntry]:
     return [e for (p, _), e in sorted(_REGISTRY.items()) if problem in (None, p)]
 
 
+_TRAINERS: dict[str, SolverEntry] = {}
+
+
+def register_trainer(name: str, target: str, description: str = "") -> None:
+    """Register ``offload-gym train NAME`` -> ``"module:main"`` (``main(argv) -> int``,
+    where argv starts with NAME)."""
+    _TRAINERS[name] = SolverEntry("train", name, target, description)
+
+
+def trainer_entries() -> list[SolverEntry]:
+    _ensure_problems_loaded()
+    return [e for _, e in sorted(_TRAINERS.items())]
+
+
+def get_trainer(name: str) -> Callable[..., Any]:
+    _ensure_problems_loaded()
+    entry = _TRAINERS.get(name)
+    if entry is None:
+        known = ", ".join(sorted(_TRAINERS)) or "none"
+        raise SolverError(f"unknown training method {name!r} (known: {known})")
+    return entry.load()
+
+
 def _ensure_problems_loaded() -> None:
     # Importing the problem packages runs their register_solver calls; the top-level
     # ``agents`` package (same distribution, optional) registers the learned solvers.

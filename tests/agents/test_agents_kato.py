@@ -130,3 +130,16 @@ def test_solve_cli_runs_each_shipped_agent(tmp_path, capsys, method):
     assert out["solver"] == method and out["rule"] == "equal_finish" and out["mobcheck"]
     ev = evaluate(s, out["selected"], out["allocation_gbit"])
     assert ev.completion_time_s == pytest.approx(out["completion_time_s"])
+
+
+def test_train_cli_writes_a_loadable_checkpoint_with_its_command(tmp_path, capsys):
+    out = tmp_path / "k.pt"
+    argv = ["train", "kato", "--rsus", "6", "--count", "300", "--epochs", "1", "--quiet",
+            "--out", str(out)]
+    assert main(argv) == 0
+    _, ckpt = load_checkpoint(out)
+    assert ckpt["command"] == "offload-gym train " + " ".join(argv[1:])
+    assert ckpt["method"] == METHODS["kato"] | {"name": "kato"}
+    assert main(["train", "list"]) == 0
+    assert "kato_plus" in capsys.readouterr().out
+    assert main(["train", "no_such_method"]) == 2
