@@ -275,16 +275,16 @@ class _VecEnvBase(gym.Env):
     # ------------------------------------------------------------------ episode end
     def optimum_solution(self) -> Solution:
         """The exact optimum of the current scenario under the env's rule and MobCheck
-        flavour (``get_solver("vec", "exact")``), cached per scenario of a fixed set."""
-        from offload_gym.core.registry import get_solver
+        flavour (:func:`offload_gym.vec.solvers.exact.solve_exact`, registered as
+        ``("vec", "exact")``), cached per scenario of a fixed set."""
+        from offload_gym.vec.solvers.exact import solve_exact
 
         ep = self._require_episode()
         if ep.optimum is None:
             if ep.index is not None and ep.index in self._opt_cache:
                 ep.optimum = self._opt_cache[ep.index]
             else:
-                ep.optimum = get_solver("vec", "exact")(ep.scenario, rule=self.rule,
-                                                        mobcheck=self.mobcheck)
+                ep.optimum = solve_exact(ep.scenario, rule=self.rule, mobcheck=self.mobcheck)
                 if ep.index is not None:
                     self._opt_cache[ep.index] = ep.optimum
         return ep.optimum

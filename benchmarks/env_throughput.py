@@ -1,0 +1,106 @@
+"""Steps per second of every offload-gym env under a uniformly random MASKED policy.
+
+Configurations per env: the default (final Solution through ``evaluate`` + the exact
+optimum at the end of each episode), ``compute_optimum=False``, and the lean setting
+``compute_optimum=False, solution_info=False``; plus a fixed instance set (64 scenarios
+cycled, so per-scenario caches are warm) for the LAENet env, and ``gym.make_vec`` with 2
+workers (sync and async) in the lean setting. Steps/s include resets (scenario generation).
+
+    python benchmarks/env_throughput.py            # ~1-2 minutes
+    python benchmarks/env_throughput.py --fast     # a quick smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import gymnasium as gym
+import numpy as np
+
+import offload_gym  # noqa: F401  (registers the ids)
+
+ENVS = [
+    ("offload_gym/VEC-v0", {"n_rsus": 20}),
+    ("offload_gym/VECSelect-v0", {"n_rsus": 20}),
+    ("offload_gym/LAENet-v0", {"scale": "gs3_gu6_au4"}),
+    ("offload_gym/LAENetAssign-v0", {"scale": "gs3_gu6_au4"}),
+]
+SETTINGS = [
+    ("default", {}),
+    ("no optimum", {"compute_optimum": False}),
+    ("lean", {"compute_optimum": False, "solution_info": False}),
+]
+
+
+def _action(space: gym.Space, mask: np.ndarray, rng: np.random.Generator):
+    if isinstance(space, gym.spaces.Discrete):
+        return int(rng.choice(np.flatnonzero(mask)))
+    if isinstance(space, gym.spaces.MultiBinary):
+        return (mask & (rng.random(mask.size) < 0.5)).astype(np.int8)
+    rows = mask.reshape(len(space.nvec), -1)
+    return np.array([rng.choice(np.flatnonzero(r)) for r in rows], dtype=np.int64)
+
+
+def single(env_id: str, kwargs: dict, seconds: float) -> float:
+    env = gym.make(env_id, **kwargs).unwrapped  # no checker wrappers in the way
+    rng = np.random.default_rng(0)
+    obs, _ = env.reset(seed=0)
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(50):
+            obs, _, term, trunc, _ = env.step(_action(env.action_space, obs["action_mask"],
+                                                      rng))
+            steps += 1
+            if term or trunc:
+                obs, _ = env.reset()
+    return steps / (time.perf_counter() - start)
+
+
+def vectorised(env_id: str, kwargs: dict, mode: str, seconds: float) -> float:
+    envs = gym.make_vec(env_id, num_envs=2, vectorization_mode=mode, **kwargs)
+    space = envs.single_action_space
+    rng = np.random.default_rng(0)
+    obs, _ = envs.reset(seed=0)
+    steps, start = 0, time.perf_counter()
+    try:
+        while time.perf_counter() - start < seconds:
+            acts = [_action(space, obs["action_mask"][i], rng) for i in range(2)]
+            obs, *_ = envs.step(np.array(acts))
+            steps += 2
+    finally:
+        envs.close()
+    return steps / (time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fast", action="store_true", help="short runs (smoke test)")
+    ap.add_argument("--seconds", type=float, default=3.0, help="seconds per measurement")
+    args = ap.parse_args(argv)
+    seconds = 0.3 if args.fast else args.seconds
+    from offload_gym.laenet import generate_batch
+
+    fixed = generate_batch("gs3_gu6_au4", 8 if args.fast else 64, seed=123)
+    rows = []
+    for env_id, base in ENVS:
+        for name, extra in SETTINGS:
+            rows.append((env_id, name, "1 env", single(env_id, {**base, **extra}, seconds)))
+        if env_id.startswith("offload_gym/LAENet"):
+            # warm-up pass over the set so optimum / water-filling caches are filled
+            kw = {**base, "scenarios": fixed}
+            single(env_id, kw, seconds / 2)
+            rows.append((env_id, "fixed set (64)", "1 env", single(env_id, kw, seconds)))
+        lean = {**base, **dict(SETTINGS[2][1])}
+        for mode in ("sync", "async"):
+            rows.append((env_id, "lean", f"make_vec 2 {mode}",
+                         vectorised(env_id, lean, mode, seconds)))
+    print("| env | setting | runner | steps/s |")
+    print("|---|---|---|---:|")
+    for env_id, name, runner, sps in rows:
+        print(f"| {env_id.split('/')[1]} | {name} | {runner} | {sps:,.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
