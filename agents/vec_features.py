@@ -46,7 +46,10 @@ class VecModelInput:
 FEATURES = ("paper", "physical")
 
 
-def build_inputs(batch: ScenarioBatch, features: str = "paper") -> VecModelInput:
+def build_inputs(batch: ScenarioBatch, features: str = "paper", mobcheck: bool = True
+                 ) -> VecModelInput:
+    """Model rows for a batch; ``mobcheck=False`` keeps every RSU as a candidate (the
+    paper's "without MobCheck" ablation of Fig. 3)."""
     if features not in FEATURES:
         raise ValueError(f"features: unknown {features!r} (known: {FEATURES})")
     phys = batch.physics()
@@ -64,7 +67,8 @@ def build_inputs(batch: ScenarioBatch, features: str = "paper") -> VecModelInput
     vehicle = np.stack([np.zeros(len(batch)), np.zeros(len(batch)),
                         phys.beta0_s_per_gbit / BETA_SCALE_S, np.zeros(len(batch))], axis=-1)
     rows = np.concatenate([vehicle[:, None, :], rsu], axis=1).astype(np.float32)
-    return VecModelInput(rows, order, take(phys.mobcheck()), phys)
+    survivor = take(phys.mobcheck()) if mobcheck else np.ones(order.shape, dtype=bool)
+    return VecModelInput(rows, order, survivor, phys)
 
 
 def unsort(sorted_values: np.ndarray, order: np.ndarray) -> np.ndarray:

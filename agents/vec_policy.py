@@ -38,15 +38,16 @@ class VecSelectorPolicy:
 
     problem = "vec"
 
-    def __init__(self, checkpoint: str | Path) -> None:
+    def __init__(self, checkpoint: str | Path, mobcheck: bool = True) -> None:
         self.model, ckpt = load_checkpoint(checkpoint)
         self.method = ckpt["method"]
-        self.name = self.method["name"]
+        self.name = self.method["name"] + ("" if mobcheck else "-no-mobcheck")
         self.checkpoint = Path(checkpoint)
+        self.mobcheck = mobcheck
 
     def select(self, batch: ScenarioBatch):
         """(selection masks [B, n] in RSU index order, the batch physics)."""
-        inputs = build_inputs(batch, self.method["features"])
+        inputs = build_inputs(batch, self.method["features"], self.mobcheck)
         prob = predict_probabilities(self.model, inputs)
         masks = unsort(DECODERS[self.method["decode"]](prob, inputs), inputs.order)
         return masks, inputs.physics
@@ -70,7 +71,8 @@ class VecSelectorPolicy:
 
     def _solution(self, scenario, mask, alloc, wall) -> Solution:
         sol = make_solution(scenario, mask, alloc, rule="equal_finish", solver=self.name,
-                            wall_time_s=wall, mobcheck=True, status=Status.FEASIBLE)
+                            wall_time_s=wall, mobcheck=self.mobcheck,
+                            status=Status.FEASIBLE)
         return sol if sol.success else _failed(sol)
 
 
@@ -111,12 +113,13 @@ def solve_mlp(scenario: Scenario) -> Solution:
 
 
 def policy_factory(problem: str = "vec", method: str = "kato", name: str | None = None,
-                   checkpoint: str | None = None) -> VecSelectorPolicy:
-    """Factory for the evaluation harness (``offload-gym evaluate --policy kato``)."""
+                   checkpoint: str | None = None, mobcheck: bool = True) -> VecSelectorPolicy:
+    """Factory for the evaluation harness (``offload-gym evaluate --policy kato`` or
+    ``kato:mobcheck=false``)."""
     if problem != "vec":
         raise SolverError(f"{method} is a VEC policy, not for problem {problem!r}")
     policy = load_policy(method, checkpoint)
-    if name and name != policy.name:
-        policy = VecSelectorPolicy(policy.checkpoint)
-        policy.name = name
+    if name or not mobcheck:
+        policy = VecSelectorPolicy(policy.checkpoint, mobcheck=mobcheck)
+        policy.name = name or policy.name
     return policy
