@@ -123,10 +123,11 @@ def solve_pyomo(scenario: Scenario, *, pyomo_solver: str = DEFAULT_PYOMO_SOLVER,
     if formulation == "auto":
         formulation = "cone" if pyomo_solver in CONE_SOLVERS else "oa"
     t0 = time.perf_counter()
-    deadline = None if time_limit_s is None else t0 + time_limit_s
-    # Raises SolverError for an unknown / unavailable name before any work is done.
+    # Raises SolverError for an unknown / unavailable name before any work is done. The
+    # first call imports Pyomo (seconds): the time limit starts after it.
     solver = make_solver(pyomo_solver, time_limit_s=time_limit_s,
                          mip_rel_gap=gap_tol * 0.1)
+    deadline = None if time_limit_s is None else time.perf_counter() + time_limit_s
     d = derive(scenario)
     p = build_problem(d)
 
