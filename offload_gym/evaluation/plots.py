@@ -64,6 +64,7 @@ def plot_success_vs_speed(results: Mapping[str, Mapping[str, np.ndarray]],
         ax.set_title(preset)
         ax.set_xlabel("vehicle speed [m/s]")
         ax.set_ylabel("task success rate [%]")
+        ax.set_ylim(-5, 105)
         ax.grid(alpha=0.3)
     axes[0][-1].legend(fontsize=7, loc="lower left")
     return _save(fig, path)
@@ -107,7 +108,8 @@ def plot_scale_table(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
     axes[1].set_ylabel("accuracy (ratio < 1.1) [%]")
     for ax in axes:
         ax.set_xticks(x + 0.4 - width / 2, scales, fontsize=8)
-    axes[1].legend(fontsize=7)
+    axes[1].set_ylim(0, 128)
+    axes[1].legend(fontsize=7, ncol=3, loc="upper center")
     return _save(fig, path)
 
 
@@ -120,10 +122,12 @@ def plot_heatmap(rows: Sequence[str], cols: Sequence[str], matrix: np.ndarray,
     im = ax.imshow(matrix, cmap="viridis_r", aspect="auto")
     ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right", fontsize=8)
     ax.set_yticks(range(len(rows)), rows, fontsize=8)
+    lo, hi = np.nanmin(matrix), np.nanmax(matrix)
     for i in range(len(rows)):
         for j in range(len(cols)):
+            dark = hi > lo and (matrix[i, j] - lo) / (hi - lo) > 0.5
             ax.text(j, i, f"{matrix[i, j]:.3f}", ha="center", va="center", fontsize=7,
-                    color="w")
+                    color="w" if dark else "k")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:

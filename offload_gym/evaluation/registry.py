@@ -16,7 +16,8 @@ Hook for other packages (the ``agents`` package registers KATO, GADSG, SB3 agent
 ``offload_gym`` never imports ``agents`` at import time. When a name is unknown, the
 registry imports the plug-in modules (``agents.policies`` by default, plus any listed in the
 environment variable ``OFFLOAD_GYM_POLICY_PLUGINS``, comma-separated) once, so that their
-``register_policy`` calls run, and looks again. A spec may also name a factory directly:
+``register_policy`` calls run, and looks again (a plug-in that fails to import is reported
+with a warning and skipped). A spec may also name a factory directly:
 ``"agents.kato:load_policy"``.
 """
 
@@ -26,6 +27,7 @@ import dataclasses
 import importlib
 import json
 import os
+import warnings
 from typing import Any
 
 from offload_gym.core.errors import SolverError
@@ -76,8 +78,11 @@ def _load_plugins() -> None:
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as exc:
-            if exc.name is None or not mod.startswith(exc.name):
-                raise  # the plug-in exists but one of its imports is missing
+            if exc.name is not None and mod.startswith(exc.name):
+                continue  # no such plug-in installed: nothing to register
+            warnings.warn(f"policy plug-in {mod!r} could not be imported: {exc}", stacklevel=3)
+        except ImportError as exc:  # a broken plug-in must not hide the built-in policies
+            warnings.warn(f"policy plug-in {mod!r} could not be imported: {exc}", stacklevel=3)
 
 
 def _find(problem: str, name: str) -> PolicyEntry | None:
