@@ -93,7 +93,7 @@ def vec_figures(out: Path, data: Path, fast: bool) -> None:
         latency["MILP (HiGHS)"].append(1e3 * (time.perf_counter() - start) / k)
     print(to_markdown(rows))
     print(plot_metric_vs_size(ratio, sizes, "mean completion-time ratio to the optimum",
-                              out / "vec_ratio_vs_n.png",
+                              out / "vec_ratio_vs_n.png", logy=True,
                               title="kato2025; reference: exact optimum of P (optimal rule)"))
     print(plot_metric_vs_size(latency, sizes, "time per instance [ms]",
                               out / "vec_time_vs_n.png", logy=True,
