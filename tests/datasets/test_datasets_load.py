@@ -134,3 +134,16 @@ def test_torch_and_pyg_views(vec_dir, laenet_dir):
     choice = ds.arrays["label_choice"][2]
     assert sorted((int(u) - 3, int(s)) for u, s in chosen.T) == \
         sorted((u, int(c)) for u, c in enumerate(choice) if c >= 0)
+
+
+def test_laenet_default_exact_labels_are_certified(tmp_path):
+    spec = DatasetSpec("laenet", "gadsg2025", 6, seed=21, scale="gs2_gu4_au2", shard_size=3)
+    assert spec.solver == "exact"
+    build_dataset(spec, tmp_path, progress=False)
+    ds = load(tmp_path, "all")
+    brute = get_solver("laenet", "brute")
+    for i, sc in enumerate(ds.scenarios()):
+        assert ds.arrays["label_status"][i] == "optimal"
+        assert math.isclose(ds.arrays["label_cost"][i], brute(sc).cost, rel_tol=1e-9)
+        assert ds.arrays["label_gap"][i] <= 1e-7
+        assert ds.arrays["label_lower_bound"][i] <= ds.arrays["label_cost"][i] * (1 + 1e-9)
