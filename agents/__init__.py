@@ -19,7 +19,13 @@ LAENET_AGENTS = {
     "gadsg": ("agents.gadsg_policy", "GADSG: graph-attention hybrid diffusion"),
     "gdsg": ("agents.gadsg_policy", "GDSG: the same diffusion with a GCN-style encoder"),
 }
-for _problem, _agents in (("vec", VEC_AGENTS), ("laenet", LAENET_AGENTS)):
+# RL agents (agents.rl_policy, trained by agents.rl_train): the same names for both problems
+RL_AGENTS = {
+    "grlo": ("agents.rl_policy", "GRLO-style masked PPO, GATv2 graph actor-critic"),
+    "ppo": ("agents.rl_policy", "masked PPO, MLP on the flattened observation"),
+}
+for _problem, _agents in (("vec", VEC_AGENTS), ("laenet", LAENET_AGENTS),
+                          ("vec", RL_AGENTS), ("laenet", RL_AGENTS)):
     for _name, (_module, _desc) in _agents.items():
         register_solver(_problem, _name, f"{_module}:solve_{_name}", _desc)
 
@@ -29,6 +35,7 @@ TRAINERS = {
        for name, (_, desc) in VEC_AGENTS.items()},
     "gadsg": ("agents.gadsg_train:main", "GADSG diffusion model on certified LAENet optima"),
     "gdsg": ("agents.gadsg_train:main", "GDSG (GCN encoder) on certified LAENet optima"),
+    **{name: ("agents.rl_train:main", desc) for name, (_, desc) in RL_AGENTS.items()},
 }
 for _name, (_target, _desc) in TRAINERS.items():
     register_trainer(_name, _target, _desc)

@@ -1,0 +1,206 @@
+"""What the RL trainer (:mod:`agents.rl_train`) and the RL policies (:mod:`agents.rl_policy`)
+share: env construction with reward shaping, fixed scenario sets, batched rollouts of a
+trained model (deterministic or best of K sampled), and checkpoint metadata.
+
+Reward shaping (a wrapper; the envs are unchanged). The envs' rewards telescope to minus the
+objective; for learning we rescale them per instance so that returns are comparable across
+instances and aligned with the optimality ratio:
+
+- VEC (``"log_time"``): r'_k = log T_eff(S_{k-1}) - log T_eff(S_k), read from the observation's
+  ``global_features[0]`` = T_eff(S_k) / T_local; the return is log(T_local / T_final), so
+  two policies' returns differ by exactly the log of their time ratio.
+- LAENet (``"lower_bound"``): r'_k = r_k / C_lb with C_lb the env's
+  ``lower_bound_cost()``; the return is -C / C_lb.
+
+Both keep the optimal policy of each instance unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+import offload_gym  # noqa: F401  (registers the env ids)
+
+VEC_ID = "offload_gym/VEC-v0"
+LAENET_ID = "offload_gym/LAENet-v0"
+ENV_PROBLEM = {VEC_ID: "vec", LAENET_ID: "laenet"}
+META_NAME = "offload_gym.json"  # metadata file appended to SB3's model zip
+
+
+def problem_of(env_id: str) -> str:
+    if env_id not in ENV_PROBLEM:
+        raise ValueError(f"RL agents support {sorted(ENV_PROBLEM)}, got {env_id!r}")
+    return ENV_PROBLEM[env_id]
+
+
+class ShapedReward(gym.Wrapper):
+    """Per-instance reward rescaling (module docstring); forwards ``action_masks()``."""
+
+    def __init__(self, env: gym.Env, mode: str) -> None:
+        super().__init__(env)
+        if mode not in ("log_time", "lower_bound", "none"):
+            raise ValueError(f"unknown reward shaping {mode!r}")
+        self.mode = mode
+        self._prev = 1.0
+        self._scale = 1.0
+
+    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        obs, info = self.env.reset(**kwargs)
+        if self.mode == "log_time":
+            self._prev = float(obs["global_features"][0])
+        elif self.mode == "lower_bound":
+            self._scale = max(float(self.env.unwrapped.lower_bound_cost()), 1e-12)
+        return obs, info
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        obs, reward, term, trunc, info = self.env.step(action)
+        if self.mode == "log_time":
+            cur = float(obs["global_features"][0])
+            reward = math.log(max(self._prev, 1e-12)) - math.log(max(cur, 1e-12))
+            self._prev = cur
+        elif self.mode == "lower_bound":
+            reward = float(reward) / self._scale
+        return obs, float(reward), term, trunc, info
+
+    def action_masks(self) -> np.ndarray:
+        return self.env.unwrapped.action_masks()
+
+
+def default_env_kwargs(env_id: str) -> dict[str, Any]:
+    """Kwargs our agents use on top of the user's (VEC: rewards divided by T_local)."""
+    return {"reward_scale": "local"} if problem_of(env_id) == "vec" else {}
+
+
+def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, *, shaping: bool = True,
+             **overrides: Any) -> gym.Env:
+    """``gym.make(env_id, **default_env_kwargs, **env_kwargs, **overrides)``, wrapped in
+    :class:`ShapedReward` (the problem's shaping) when ``shaping``."""
+    kwargs = {**default_env_kwargs(env_id), **(env_kwargs or {}), **overrides}
+    env = gym.make(env_id, disable_env_checker=True, **kwargs)
+    mode = {"vec": "log_time", "laenet": "lower_bound"}[problem_of(env_id)]
+    return ShapedReward(env, mode if shaping else "none")
+
+
+def draw_scenarios(env_id: str, env_kwargs: dict[str, Any] | None, count: int,
+                   seed: int) -> list[Any]:
+    """``count`` scenarios drawn by the env's own generator (reset seeds seed, seed+1, ...)."""
+    env = make_env(env_id, env_kwargs, shaping=False, compute_optimum=False,
+                   solution_info=False)
+    out = []
+    for i in range(count):
+        env.reset(seed=seed + i)
+        out.append(env.unwrapped._ep.scenario)  # the env's current scenario
+    env.close()
+    return out
+
+
+def scenario_cost(problem: str, solution: Any, fail_value: float = math.inf) -> float:
+    """The objective of a Solution (lower is better); failed ones get ``fail_value``."""
+    if problem == "vec":
+        return float(solution.completion_time_s) if solution.success else fail_value
+    cost = float(solution.cost)
+    return cost if solution.validity != "failed" and math.isfinite(cost) else fail_value
+
+
+# ---------------------------------------------------------------------------- rollouts
+@dataclass
+class RolloutResult:
+    """One finished episode: the env's final info (``solution``, ``optimality_ratio`` when
+    computed) and its return."""
+
+    info: dict[str, Any]
+    ret: float
+
+
+def masked_distribution(model: Any, obs: dict[str, np.ndarray], masks: np.ndarray) -> Any:
+    """The policy's action distribution on a batch, with invalid actions masked (also for
+    SB3's unmasked PPO, whose logits are masked here at inference)."""
+    import torch
+    from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
+
+    policy = model.policy
+    obs_t, _ = policy.obs_to_tensor(obs)
+    with torch.no_grad():
+        if isinstance(policy, MaskableActorCriticPolicy):
+            return policy.get_distribution(obs_t, action_masks=masks)
+        dist = policy.get_distribution(obs_t)
+        logits = dist.distribution.logits
+        m = torch.as_tensor(masks, dtype=torch.bool, device=logits.device)
+        dist.distribution = torch.distributions.Categorical(
+            logits=torch.where(m, logits, torch.full_like(logits, -1e8)))
+        return dist
+
+
+def rollout_batch(model: Any, envs: Sequence[gym.Env], scenarios: Sequence[Any] | None,
+                  deterministic: bool = True, seed: int | None = None
+                  ) -> list[RolloutResult]:
+    """Run one episode per env in lockstep (one policy forward per step for all active envs).
+
+    ``scenarios[i]`` is played in ``envs[i]`` (``reset(options={"scenario": ...})``); with
+    None each env draws from its own source (``reset(seed=seed + i)`` if ``seed``)."""
+    import torch
+
+    n = len(envs)
+    obs: list[Any] = [None] * n
+    for i, env in enumerate(envs):
+        opts = {"scenario": scenarios[i]} if scenarios is not None else None
+        obs[i], _ = env.reset(seed=None if seed is None else seed + i, options=opts)
+    results: list[RolloutResult | None] = [None] * n
+    returns = np.zeros(n)
+    active = list(range(n))
+    while active:
+        batch = {k: np.stack([obs[i][k] for i in active]) for k in obs[active[0]]}
+        masks = np.stack([envs[i].get_wrapper_attr("action_masks")() for i in active])
+        dist = masked_distribution(model, batch, masks)
+        with torch.no_grad():
+            actions = dist.get_actions(deterministic=deterministic).cpu().numpy()
+        still = []
+        for j, i in enumerate(active):
+            obs[i], r, term, trunc, info = envs[i].step(int(actions[j]))
+            returns[i] += r
+            if term or trunc:
+                results[i] = RolloutResult(info, float(returns[i]))
+            else:
+                still.append(i)
+        active = still
+    return [r for r in results if r is not None]
+
+
+# ---------------------------------------------------------------------------- metadata
+def write_metadata(model_path: str | Path, meta: dict[str, Any]) -> None:
+    """Append (or replace) :data:`META_NAME` in an SB3 model zip (SB3's loader ignores it)."""
+    path = Path(model_path)
+    with zipfile.ZipFile(path) as zf:
+        items = {n: zf.read(n) for n in zf.namelist() if n != META_NAME}
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in items.items():
+            zf.writestr(name, data)
+        zf.writestr(META_NAME, json.dumps(meta, indent=1, sort_keys=True))
+
+
+def read_metadata(model_path: str | Path) -> dict[str, Any]:
+    """The metadata written by :func:`write_metadata` ({} if none)."""
+    with zipfile.ZipFile(model_path) as zf:
+        if META_NAME not in zf.namelist():
+            return {}
+        return json.loads(zf.read(META_NAME))
+
+
+def load_model(model_path: str | Path, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
+    """(SB3 model, metadata) from a checkpoint written by :mod:`agents.rl_train`."""
+    meta = read_metadata(model_path)
+    algo = meta.get("algo", "maskable_ppo")
+    if algo == "ppo":
+        from stable_baselines3 import PPO as cls
+    else:
+        from sb3_contrib import MaskablePPO as cls
+    return cls.load(str(model_path), device=device), meta
