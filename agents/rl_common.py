@@ -204,3 +204,14 @@ def load_model(model_path: str | Path, device: str = "cpu") -> tuple[Any, dict[s
     else:
         from sb3_contrib import MaskablePPO as cls
     return cls.load(str(model_path), device=device), meta
+
+
+def export_checkpoint(src: str | Path, dst: str | Path) -> Path:
+    """A small copy of a checkpoint for shipping: the same weights and metadata, Adam's moment
+    estimates dropped (the policy acts identically; ``--resume`` from it restarts Adam)."""
+    model, meta = load_model(src)
+    model.policy.optimizer.state.clear()
+    dst = Path(dst)
+    model.save(dst)
+    write_metadata(dst, {**meta, "exported_from": Path(src).name, "optimizer_state": False})
+    return dst
