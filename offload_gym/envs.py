@@ -27,7 +27,7 @@ from typing import Any
 
 import gymnasium as gym
 
-from offload_gym.core.errors import ScenarioError
+from offload_gym.core.errors import InvalidActionError, ScenarioError
 
 NAMESPACE = "offload_gym"
 ENV_IDS: dict[str, str] = {
@@ -37,10 +37,8 @@ ENV_IDS: dict[str, str] = {
     f"{NAMESPACE}/LAENetAssign-v0": "offload_gym.laenet.env:LaenetAssignEnv",
 }
 INVALID_ACTION_MODES = ("raise", "penalty")
-
-
-class InvalidActionError(ValueError):
-    """A masked or out-of-range action under ``invalid_action="raise"``."""
+__all__ = ["ENV_IDS", "INVALID_ACTION_MODES", "NAMESPACE", "InvalidActionError",
+           "check_invalid_action_mode", "load_scenario_set", "register_envs"]
 
 
 def register_envs() -> None:

@@ -18,3 +18,8 @@ class ScenarioError(ValueError):
 
 class SolverError(RuntimeError):
     """A solver could not run (unknown name, solver not installed, instance too large...)."""
+
+
+class InvalidActionError(ValueError):
+    """A masked or out-of-range action given to an env under ``invalid_action="raise"``
+    (re-exported by :mod:`offload_gym.envs`)."""

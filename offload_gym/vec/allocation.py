@@ -64,12 +64,22 @@ def _scalar(x: np.ndarray) -> np.ndarray:
     return np.asarray(x)[..., None]
 
 
+def equal_finish_time(phys: VecPhysics, rate_sum: np.ndarray | float) -> np.ndarray | float:
+    """KATO Lemma 1's common finish time T_S = Q / (1/beta_0 + sum_{i in S} 1/c_i(m)), given
+    ``rate_sum`` = sum_{i in S} 1/c_i(m) (shape [...], or a float for one instance).
+
+    The one place of this formula: :func:`equal_finish` and the VEC env (which keeps the
+    sums incrementally) both call it. ``phys`` needs only ``size_gbit`` and
+    ``beta0_s_per_gbit`` (the env passes an object holding them as Python floats)."""
+    return phys.size_gbit / (1.0 / phys.beta0_s_per_gbit + rate_sum)
+
+
 def equal_finish(phys: VecPhysics, mask: np.ndarray) -> Allocation:
     """The closed form of KATO Lemma 1 (see module docstring)."""
     mask = np.asarray(mask, dtype=bool)
     w = _inverse_costs(phys, mask)
     rate0 = 1.0 / phys.beta0_s_per_gbit
-    t = phys.size_gbit / (rate0 + w.sum(axis=-1))
+    t = equal_finish_time(phys, w.sum(axis=-1))
     q_rsu = _scalar(t) * w
     q0 = t * rate0
     alloc = np.concatenate([np.broadcast_to(q0, t.shape)[..., None], q_rsu], axis=-1)

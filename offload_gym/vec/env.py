@@ -34,7 +34,6 @@ times the selection. The final selection is always re-timed by ``allocate`` and 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -45,10 +44,11 @@ from offload_gym.core.errors import ScenarioError
 from offload_gym.core.graph import FEATURE_DTYPE, graph_spaces
 from offload_gym.core.status import Status
 from offload_gym.envs import InvalidActionError, check_invalid_action_mode, load_scenario_set
-from offload_gym.vec.allocation import allocate, check_rule
+from offload_gym.vec.allocation import allocate, check_rule, equal_finish_time
+from offload_gym.vec.batch import ScenarioBatch
 from offload_gym.vec.evaluate import make_solution
-from offload_gym.vec.generator import generate, get_preset
-from offload_gym.vec.physics import VecPhysics, derive, distance_m, spectral_efficiency
+from offload_gym.vec.generator import generate_batch, get_preset
+from offload_gym.vec.physics import VecPhysics, distance_m, spectral_efficiency
 from offload_gym.vec.scenario import Scenario
 from offload_gym.vec.solution import Solution
 
@@ -85,28 +85,185 @@ REWARD_SCALES = ("seconds", "local")
 SKIP, SELECT = 0, 1
 
 
-@dataclass
-class _Episode:
-    """Per-episode arrays, computed once at reset."""
+def _readonly(a: np.ndarray) -> np.ndarray:
+    """``a``, made read-only (pool arrays are shared by episodes; observations copy them)."""
+    a.setflags(write=False)
+    return a
 
-    scenario: Scenario
-    phys: VecPhysics
-    index: int | None          # position in the fixed scenario set, if any
-    n: int
-    order: np.ndarray          # visiting order (RSU indices, CPU descending)
-    avail: np.ndarray          # bool [n], MobCheck survivors (all True if mobcheck=False)
-    inv_cost: np.ndarray       # [n + 1, n]: row m = 1/c_i(m) (row 0 unused)
-    exit_s: np.ndarray         # [n]
-    size_gbit: float
-    rate0: float               # 1/beta_0 [Gbit/s]
-    local_time_s: float        # T_local = Q beta_0
-    deadline_s: float
-    fail_time_s: float         # T_eff of a failed selection
-    scale: float               # reward divisor (1 s, or T_local)
-    static: dict[str, np.ndarray]
-    node_features: np.ndarray  # [N_max, F] with the dynamic columns at their start values
-    global_features: np.ndarray  # [K] with the per-episode entries filled in
-    optimum: Solution | None = None
+
+_MASK_BOTH = _readonly(np.array([1, 1], dtype=np.int8))
+_MASK_SKIP = _readonly(np.array([1, 0], dtype=np.int8))
+DEFAULT_POOL_SIZE = 256
+INV_COST_POOL_ELEMENTS = 1 << 22  # a pool precomputes 1/c_i(m) up to 32 MB of float64
+
+
+def _inverse_costs(beta: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    """[..., n, n + 1]: entry (i, m) = 1/c_i(m) = 1/(beta_i + m tau_i) for m = 1..n, and 0
+    for m = 0 (no selection); ``beta``, ``tau`` [..., n]."""
+    n = beta.shape[-1]
+    m = np.arange(1, n + 1, dtype=np.float64)
+    out = np.zeros((*beta.shape, n + 1))
+    out[..., 1:] = 1.0 / (beta[..., None] + m * tau[..., None])
+    return out
+
+
+class _Pool:
+    """Instances with the same number of RSUs n and everything the envs need from them,
+    computed once for the whole pool as arrays (leading axis = instance, read-only).
+
+    A generated pool comes from ONE call of :func:`generate_batch`; its
+    :class:`~offload_gym.vec.scenario.Scenario` objects are built (and validated) lazily,
+    only when something needs them (the final ``Solution``, the optimum, rendering). A
+    pool made from given scenarios keeps them."""
+
+    def __init__(self, batch: ScenarioBatch, n_max: int, mobcheck: bool,
+                 scenarios: list[Scenario] | None = None) -> None:
+        b, n = len(batch), batch.n_rsus
+        if n < 1:
+            raise ScenarioError("rsus", "the VEC envs need at least one RSU")
+        self.batch, self.size, self.n, self.cursor = batch, b, n, 0
+        self.scenarios: list[Scenario | None] = list(scenarios) if scenarios else [None] * b
+        self.phys = phys = batch.physics()
+        vx, vy = batch.vehicle_x_m[:, None], batch.vehicle_y_m[:, None]
+        range_m = batch.range_m[:, None]
+        if scenarios is None:  # what Scenario validation would reject (rounding on the disc)
+            dist = np.hypot(batch.rsu_x_m - vx, batch.rsu_y_m - vy)
+            if np.any(dist > range_m * (1 + 1e-12)):
+                raise ScenarioError("rsus.x_m", "an RSU starts beyond range_m")
+        cpu = batch.rsu_cpu_ghz
+        self.order = _readonly(np.argsort(-cpu, axis=1, kind="stable"))  # CPU desc, ties: index
+        self.avail = _readonly(phys.mobcheck() if mobcheck else np.ones((b, n), dtype=bool))
+        beta0 = phys.beta0_s_per_gbit
+        t_local = phys.local_time_s
+        self.exit_s = _readonly(np.asarray(phys.exit_time_s, dtype=np.float64))
+        # per-instance scalars as Python floats (cheap to read in step)
+        self.size_gbit = batch.size_gbit.tolist()
+        self.beta0 = beta0.tolist()
+        self.rate0 = (1.0 / beta0).tolist()
+        self.local_time_s = t_local.tolist()
+        self.deadline_s = batch.deadline_s.tolist()
+        # 1/c_i(m) of every instance at once when it fits (else per episode)
+        self.inv_cost_t: np.ndarray | None = None
+        if b * n * (n + 1) <= INV_COST_POOL_ELEMENTS:
+            self.inv_cost_t = _readonly(_inverse_costs(phys.beta_s_per_gbit,
+                                                       phys.tau_s_per_gbit))
+
+        # static graph (docs/envs.md "VEC observation"), all instances at once
+        d0 = distance_m(batch.rsu_x_m, batch.rsu_y_m, vx, vy, batch.speed_mps[:, None])
+        r = spectral_efficiency(batch.rsu_snr_db, d0)
+        with np.errstate(invalid="ignore"):
+            exit_feat = np.where(np.isinf(self.exit_s), 1.0,
+                                 self.exit_s / (self.exit_s + t_local[:, None]))
+        nf = np.zeros((b, n_max + 1, len(NODE_FEATURES)), dtype=FEATURE_DTYPE)
+        nf[:, 0, 0] = 1.0
+        nf[:, 0, 3] = batch.vehicle_cpu_ghz / 10
+        nf[:, 0, 7:10] = 1.0
+        rsu = nf[:, 1:n + 1]
+        rsu[..., 1] = (batch.rsu_x_m - vx) / range_m
+        rsu[..., 2] = (batch.rsu_y_m - vy) / range_m
+        rsu[..., 3] = cpu / 10
+        rsu[..., 4] = batch.rsu_snr_db / 30
+        rsu[..., 5] = np.log10(phys.beta_s_per_gbit / beta0[:, None])
+        rsu[..., 6] = np.log10(phys.tau_s_per_gbit / beta0[:, None])
+        rsu[..., 7] = exit_feat
+        rsu[..., 8] = self.avail
+        self.node_features = _readonly(nf)
+        ef = np.zeros((b, 2 * n_max, len(EDGE_FEATURES)), dtype=FEATURE_DTYPE)
+        for part, rev in ((slice(0, n), 0.0), (slice(n, 2 * n), 1.0)):
+            ef[:, part, 0] = d0 / range_m
+            ef[:, part, 1] = r / 10
+            ef[:, part, 2] = rev
+        self.edge_features = _readonly(ef)
+        allowed = np.zeros((b, n_max), dtype=np.int8)
+        allowed[:, :n] = self.avail
+        self.allowed = _readonly(allowed)  # VECSelect-v0's action mask
+        with np.errstate(divide="ignore"):
+            deadline_feat = np.where(np.isfinite(batch.deadline_s), t_local / batch.deadline_s,
+                                     0.0)
+        self.deadline_feat = deadline_feat.tolist()
+        slots = np.arange(1, n + 1)
+        edge_index = np.zeros((2, 2 * n_max), dtype=np.int64)
+        edge_index[0, :n], edge_index[1, :n] = 0, slots
+        edge_index[0, n:2 * n], edge_index[1, n:2 * n] = slots, 0
+        node_mask = np.zeros(n_max + 1, dtype=np.int8)
+        node_mask[:n + 1] = 1
+        edge_mask = np.zeros(2 * n_max, dtype=np.int8)
+        edge_mask[:2 * n] = 1
+        self.node_mask, self.edge_index, self.edge_mask = (
+            _readonly(node_mask), _readonly(edge_index), _readonly(edge_mask))
+
+    @property
+    def exhausted(self) -> bool:
+        return self.cursor >= self.size
+
+    def scenario(self, i: int) -> Scenario:
+        """Instance ``i`` as a validated Scenario (built on first use)."""
+        sc = self.scenarios[i]
+        if sc is None:
+            sc = self.scenarios[i] = self.batch.scenario(i)
+        return sc
+
+
+class _Episode:
+    """Per-episode view of one pool instance (no per-episode physics is computed; the
+    Scenario and the single-instance VecPhysics are built on first use). Its
+    ``size_gbit`` / ``beta0_s_per_gbit`` floats make it usable as the ``phys`` of
+    :func:`~offload_gym.vec.allocation.equal_finish_time`."""
+
+    __slots__ = ("_phys", "avail", "avail_list", "beta0_s_per_gbit", "deadline_s", "exit_list",
+                 "fail_time_s", "i", "index", "inv_cost_t", "local_time_s", "n", "optimum",
+                 "order", "order_list", "pool", "rate0", "scale", "size_gbit")
+
+    def __init__(self, pool: _Pool, i: int, index: int | None, failure_time_factor: float,
+                 seconds: bool) -> None:
+        self.pool, self.i, self.index, self.n = pool, i, index, pool.n
+        self.order = pool.order[i]
+        self.avail = pool.avail[i]
+        self.size_gbit = pool.size_gbit[i]
+        self.beta0_s_per_gbit = pool.beta0[i]
+        self.rate0 = pool.rate0[i]
+        self.local_time_s = t_local = pool.local_time_s[i]
+        self.deadline_s = pool.deadline_s[i]
+        self.fail_time_s = failure_time_factor * t_local
+        self.scale = 1.0 if seconds else t_local
+        self.optimum: Solution | None = None
+        self._phys: VecPhysics | None = None
+        self.inv_cost_t = None if pool.inv_cost_t is None else pool.inv_cost_t[i]
+        self.order_list: list[int] = self.order.tolist()
+        self.avail_list: list[bool] = self.avail.tolist()
+        self.exit_list: list[float] = pool.exit_s[i].tolist()
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.pool.scenario(self.i)
+
+    @property
+    def phys(self) -> VecPhysics:
+        """The instance's physics (RSU arrays [n]), sliced from the pool's."""
+        if self._phys is None:
+            self._phys = self.pool.phys.take(self.i)
+        return self._phys
+
+    @property
+    def exit_s(self) -> np.ndarray:
+        return self.pool.exit_s[self.i]
+
+    @property
+    def node_features(self) -> np.ndarray:
+        return self.pool.node_features[self.i]
+
+    @property
+    def inv_cost(self) -> np.ndarray:
+        """[n + 1, n]: row m = 1/c_i(m) (row 0 = 0); a view of :attr:`inv_cost_t`."""
+        return self.inverse_costs().T
+
+    def inverse_costs(self) -> np.ndarray:
+        """[n, n + 1]: row i = 1/c_i(m) for m = 0..n (m = 0 entry 0), computed once."""
+        if self.inv_cost_t is None:
+            phys = self.pool.phys
+            self.inv_cost_t = _inverse_costs(phys.beta_s_per_gbit[self.i],
+                                             phys.tau_s_per_gbit[self.i])
+        return self.inv_cost_t
 
 
 class _VecEnvBase(gym.Env):
@@ -132,6 +289,7 @@ class _VecEnvBase(gym.Env):
         invalid_action: str = "raise",
         compute_optimum: bool = True,
         solution_info: bool = True,
+        pool_size: int = DEFAULT_POOL_SIZE,
         seed: int | None = None,
         render_mode: str | None = None,
     ) -> None:
@@ -147,6 +305,10 @@ class _VecEnvBase(gym.Env):
         self.invalid_action = check_invalid_action_mode(invalid_action)
         self.compute_optimum = bool(compute_optimum)
         self.solution_info = bool(solution_info)
+        if isinstance(pool_size, bool) or not isinstance(pool_size, int | np.integer) \
+                or pool_size < 1:
+            raise ValueError(f"pool_size must be an int >= 1, got {pool_size!r}")
+        self.pool_size = int(pool_size)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
         self.render_mode = render_mode
@@ -171,6 +333,8 @@ class _VecEnvBase(gym.Env):
         self._init_seed = seed
         self._cursor = 0
         self._opt_cache: dict[int, Solution] = {}
+        self._pools: dict[int, _Pool] = {}       # generated instances, one pool per n
+        self._set_pools: dict[int, _Pool] = {}   # one single-instance pool per set scenario
 
         n_nodes = self.n_rsus_max + 1
         obs = graph_spaces(n_nodes, len(NODE_FEATURES), 2 * self.n_rsus_max,
@@ -178,6 +342,7 @@ class _VecEnvBase(gym.Env):
         obs["action_mask"] = spaces.MultiBinary(self._action_mask_size())
         obs["decision_index"] = spaces.Discrete(n_nodes)
         self.observation_space = spaces.Dict(obs)
+        self._decisions = tuple(np.int64(k) for k in range(n_nodes))  # immutable, shared
         self._ep: _Episode | None = None
         self._fig: Any = None
 
@@ -186,91 +351,69 @@ class _VecEnvBase(gym.Env):
         raise NotImplementedError
 
     # ------------------------------------------------------------------ scenarios
-    def _next_scenario(self, options: dict[str, Any] | None) -> tuple[Scenario, int | None]:
+    def _seed(self, seed: int | None) -> None:
+        """Gymnasium seeding; a new seed restarts the fixed set and drops the pools."""
+        if seed is None and self._init_seed is not None:
+            seed, self._init_seed = self._init_seed, None
+        super().reset(seed=seed)
+        if seed is not None:
+            self._cursor = 0
+            self._pools.clear()
+
+    def _scenario_pool(self, sc: Scenario) -> _Pool:
+        return _Pool(ScenarioBatch.from_scenarios([sc]), self.n_rsus_max, self.mobcheck, [sc])
+
+    def _next_episode(self, options: dict[str, Any] | None) -> _Episode:
+        """The next instance: ``options["scenario"]``, the fixed set's next one, or the next
+        one of the pool for a freshly drawn n (a new pool is generated when it runs out)."""
+        index = None
         if options and options.get("scenario") is not None:
             sc = options["scenario"]
             sc = sc if isinstance(sc, Scenario) else Scenario.from_dict(sc)
             if sc.n_rsus > self.n_rsus_max:
                 raise ScenarioError("scenario", f"{sc.n_rsus} RSUs > n_rsus_max = "
                                                 f"{self.n_rsus_max}")
-            return sc, None
-        if self._scenarios is not None:
-            idx = self._cursor % len(self._scenarios)
+            pool, i = self._scenario_pool(sc), 0
+        elif self._scenarios is not None:
+            index = self._cursor % len(self._scenarios)
             self._cursor += 1
-            return self._scenarios[idx], idx
-        lo, hi = self._n_range
-        n = lo if lo == hi else int(self.np_random.integers(lo, hi + 1))
-        return generate(n, self.preset, self.np_random, **self.preset_overrides), None
+            pool = self._set_pools.get(index)
+            if pool is None:
+                pool = self._set_pools[index] = self._scenario_pool(self._scenarios[index])
+            i = 0
+        else:
+            lo, hi = self._n_range
+            n = lo if lo == hi else int(self.np_random.integers(lo, hi + 1))
+            pool = self._pools.get(n)
+            if pool is None or pool.exhausted:
+                batch = generate_batch(self.pool_size, n, self.preset, self.np_random,
+                                       **self.preset_overrides)
+                pool = self._pools[n] = _Pool(batch, self.n_rsus_max, self.mobcheck)
+            i = pool.cursor
+            pool.cursor += 1
+        return _Episode(pool, i, index, self.failure_time_factor,
+                        self.reward_scale == "seconds")
 
-    def _start_episode(self, sc: Scenario, index: int | None) -> _Episode:
-        if sc.n_rsus < 1:
-            raise ScenarioError("rsus", "the VEC envs need at least one RSU")
-        phys = derive(sc)
-        n, n_max = sc.n_rsus, self.n_rsus_max
-        order = np.lexsort((np.arange(n), -sc.rsu_cpu_ghz))
-        avail = phys.mobcheck() if self.mobcheck else np.ones(n, dtype=bool)
-        inv_cost = np.zeros((n + 1, n))
-        inv_cost[1:] = 1.0 / phys.cost(np.arange(1, n + 1))
-        beta0 = float(phys.beta0_s_per_gbit)
-        t_local = float(phys.local_time_s)
-        deadline = float(sc.deadline_s)
+    # ------------------------------------------------------------------ observation
+    def _global_features(self, t_eff: float, n_selected: int, decided: int) -> np.ndarray:
+        ep = self._ep
+        n_max = self.n_rsus_max
+        return np.array([t_eff / ep.local_time_s, n_selected / n_max, decided / n_max,
+                         ep.n / n_max, ep.pool.deadline_feat[ep.i]], dtype=FEATURE_DTYPE)
 
-        # static graph (docs/envs.md "VEC observation")
-        d0 = distance_m(sc.rsu_x_m, sc.rsu_y_m, sc.vehicle_x_m, sc.vehicle_y_m, sc.speed_mps)
-        r = spectral_efficiency(sc.rsu_snr_db, d0)
-        exit_s = np.asarray(phys.exit_time_s, dtype=np.float64)
-        with np.errstate(invalid="ignore"):
-            exit_feat = np.where(np.isinf(exit_s), 1.0, exit_s / (exit_s + t_local))
-        nf = np.zeros((n_max + 1, len(NODE_FEATURES)), dtype=FEATURE_DTYPE)
-        nf[0] = [1, 0, 0, sc.vehicle_cpu_ghz / 10, 0, 0, 0, 1, 1, 1, 0, 0]
-        rsu = nf[1:n + 1]
-        rsu[:, 1] = (sc.rsu_x_m - sc.vehicle_x_m) / sc.range_m
-        rsu[:, 2] = (sc.rsu_y_m - sc.vehicle_y_m) / sc.range_m
-        rsu[:, 3] = sc.rsu_cpu_ghz / 10
-        rsu[:, 4] = sc.rsu_snr_db / 30
-        rsu[:, 5] = np.log10(phys.beta_s_per_gbit / beta0)
-        rsu[:, 6] = np.log10(phys.tau_s_per_gbit / beta0)
-        rsu[:, 7] = exit_feat
-        rsu[:, 8] = avail
-        slots = np.arange(1, n + 1)
-        edge_index = np.zeros((2, 2 * n_max), dtype=np.int64)
-        edge_index[0, :n], edge_index[1, :n] = 0, slots
-        edge_index[0, n:2 * n], edge_index[1, n:2 * n] = slots, 0
-        ef = np.zeros((2 * n_max, len(EDGE_FEATURES)), dtype=FEATURE_DTYPE)
-        for part, rev in ((slice(0, n), 0.0), (slice(n, 2 * n), 1.0)):
-            ef[part, 0] = d0 / sc.range_m
-            ef[part, 1] = r / 10
-            ef[part, 2] = rev
-        node_mask = np.zeros(n_max + 1, dtype=np.int8)
-        node_mask[:n + 1] = 1
-        edge_mask = np.zeros(2 * n_max, dtype=np.int8)
-        edge_mask[:2 * n] = 1
-        static = {"node_mask": node_mask, "edge_index": edge_index, "edge_features": ef,
-                  "edge_mask": edge_mask}
-        fail_time = self.failure_time_factor * t_local
-        return _Episode(
-            scenario=sc, phys=phys, index=index, n=n, order=order, avail=avail,
-            inv_cost=inv_cost, exit_s=exit_s, size_gbit=float(sc.size_gbit),
-            rate0=1.0 / beta0, local_time_s=t_local, deadline_s=deadline,
-            fail_time_s=fail_time,
-            scale=1.0 if self.reward_scale == "seconds" else t_local,
-            static=static, node_features=nf,
-            global_features=np.array(
-                [1.0, 0.0, 0.0, n / n_max, t_local / deadline if math.isfinite(deadline) else 0.0],
-                dtype=FEATURE_DTYPE))
+    def _obs_static(self) -> dict[str, np.ndarray]:
+        """Fresh copies of the observation entries that never change during an episode
+        (Gymnasium's checker requires that no two observations share an array)."""
+        ep = self._ep
+        pool = ep.pool
+        return {"node_mask": pool.node_mask.copy(), "edge_index": pool.edge_index.copy(),
+                "edge_features": pool.edge_features[ep.i].copy(),
+                "edge_mask": pool.edge_mask.copy()}
 
     # ------------------------------------------------------------------ timing
     def _effective(self, time_s: float, success: bool) -> float:
         """T_eff: the completion time, or the failure time when the task fails."""
         return time_s if success else self._ep.fail_time_s
-
-    def _global_features(self, t_eff: float, n_selected: int, decided: int) -> np.ndarray:
-        ep = self._ep
-        out = ep.global_features.copy()
-        out[G_TIME] = t_eff / ep.local_time_s
-        out[G_NSEL] = n_selected / self.n_rsus_max
-        out[G_PROG] = decided / self.n_rsus_max
-        return out
 
     # ------------------------------------------------------------------ episode end
     def optimum_solution(self) -> Solution:
@@ -312,7 +455,7 @@ class _VecEnvBase(gym.Env):
         failed = forced_failure or not success
         t_eff = ep.fail_time_s if failed else t
         info.update(completion_time_s=t, success=not failed, failed=failed,
-                    selected=tuple(int(i) for i in np.flatnonzero(mask)))
+                    selected=tuple(np.flatnonzero(mask).tolist()))
         if self.compute_optimum:
             opt = self.optimum_solution()
             t_opt = self._effective(opt.completion_time_s, opt.success)
@@ -392,13 +535,9 @@ class VecOffloadEnv(_VecEnvBase):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        if seed is None and self._init_seed is not None:
-            seed, self._init_seed = self._init_seed, None
-        super().reset(seed=seed)
-        if seed is not None:
-            self._cursor = 0
-        sc, idx = self._next_scenario(options)
-        self._ep = ep = self._start_episode(sc, idx)
+        self._seed(seed)
+        self._ep = ep = self._next_episode(options)
+        ep.inverse_costs()
         self._k = 0
         self._mask = np.zeros(ep.n, dtype=bool)
         self._m = 0
@@ -416,23 +555,27 @@ class VecOffloadEnv(_VecEnvBase):
     def _set_current(self) -> None:
         ep = self._ep
         if self._k < ep.n:
-            j = int(ep.order[self._k])
+            j = ep.order_list[self._k]
             self._nf[1 + j, F_CUR] = 1.0
-            self._action_mask = np.array([1, 1 if ep.avail[j] else 0], dtype=np.int8)
+            self._action_mask = _MASK_BOTH if ep.avail_list[j] else _MASK_SKIP
             self._decision = 1 + j
         else:
-            self._action_mask = np.array([1, 0], dtype=np.int8)
+            self._action_mask = _MASK_SKIP
             self._decision = 0
 
     def _obs(self) -> dict[str, np.ndarray]:
-        st = self._ep.static
-        return {"node_features": self._nf.copy(), "node_mask": st["node_mask"].copy(),
-                "edge_index": st["edge_index"].copy(),
-                "edge_features": st["edge_features"].copy(),
-                "edge_mask": st["edge_mask"].copy(),
-                "global_features": self._global_features(self._t_eff, self._m, self._k),
+        ep = self._ep
+        pool = ep.pool
+        n_max = self.n_rsus_max
+        return {"node_features": self._nf.copy(), "node_mask": pool.node_mask.copy(),
+                "edge_index": pool.edge_index.copy(),
+                "edge_features": pool.edge_features[ep.i].copy(),
+                "edge_mask": pool.edge_mask.copy(),
+                "global_features": np.array(
+                    [self._t_eff / ep.local_time_s, self._m / n_max, self._k / n_max,
+                     ep.n / n_max, pool.deadline_feat[ep.i]], dtype=FEATURE_DTYPE),
                 "action_mask": self._action_mask.copy(),
-                "decision_index": np.int64(self._decision)}
+                "decision_index": self._decisions[self._decision]}
 
     def _info(self) -> dict[str, Any]:
         return {"completion_time_s": self._time_s, "success": self._success,
@@ -447,9 +590,12 @@ class VecOffloadEnv(_VecEnvBase):
         ep = self._ep
         self._mask[j] = True
         self._m += 1
-        self._a_sum += ep.inv_cost[:, j]
-        self._min_exit = min(self._min_exit, float(ep.exit_s[j]))
-        t = ep.size_gbit / (ep.rate0 + self._a_sum[self._m])  # equal_finish (Lemma 1)
+        self._a_sum += ep.inv_cost_t[j]
+        exit_j = ep.exit_list[j]
+        if exit_j < self._min_exit:
+            self._min_exit = exit_j
+        # Lemma 1; the episode carries size_gbit and beta0_s_per_gbit as Python floats
+        t = float(equal_finish_time(ep, self._a_sum[self._m]))
         mobility_ok = t <= self._min_exit
         if not mobility_ok and self.rule == "optimal":
             t = float(allocate(ep.phys, self._mask, "optimal").time_s)
@@ -460,24 +606,28 @@ class VecOffloadEnv(_VecEnvBase):
     # ------------------------------------------------------------------ step
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool,
                                          dict[str, Any]]:
-        if self._ep is None or self._done:
-            raise RuntimeError("the episode is over (or not started): call reset()")
         ep = self._ep
-        j = int(ep.order[self._k])
-        a = _parse_discrete(action, 2)
-        if a is None or (a == SELECT and not ep.avail[j]):
+        if ep is None or self._done:
+            raise RuntimeError("the episode is over (or not started): call reset()")
+        j = self._decision - 1
+        if type(action) is int:  # fast path of _parse_discrete
+            a = action if 0 <= action < 2 else None
+        else:
+            a = _parse_discrete(action, 2)
+        if a is None or (a == SELECT and self._action_mask is _MASK_SKIP):
             why = (f"action {action!r} out of range (0 = skip, 1 = select)" if a is None else
                    f"RSU {j} was removed by MobCheck (action_mask = {self._action_mask})")
             if self.invalid_action == "raise":
                 raise InvalidActionError(f"invalid action at decision {self._k}: {why}")
             return self._end(forced_failure=True, extra={"invalid_action": why})
         prev_eff, prev_success = self._t_eff, self._success
-        self._nf[1 + j, F_DEC] = 1.0
-        self._nf[1 + j, F_CUR] = 0.0
+        row = self._nf[1 + j]
+        row[F_DEC] = 1.0
+        row[F_CUR] = 0.0
         if a == SELECT:
-            self._nf[1 + j, F_SEL] = 1.0
+            row[F_SEL] = 1.0
             self._select(j)
-            self._t_eff = self._effective(self._time_s, self._success)
+            self._t_eff = self._time_s if self._success else ep.fail_time_s
         self._k += 1
         if self._k == ep.n or (self.terminate_on_failure and prev_success
                                and not self._success):
@@ -495,7 +645,7 @@ class VecOffloadEnv(_VecEnvBase):
         self._t_eff = t_eff
         self._done = True
         self._nf[:, F_CUR] = 0.0
-        self._action_mask = np.array([1, 0], dtype=np.int8)
+        self._action_mask = _MASK_SKIP
         self._decision = 0
         info = {**self._info(), **final, **extra}
         return self._obs(), (prev_eff - t_eff) / ep.scale, True, False, info
@@ -525,15 +675,9 @@ class VecSelectEnv(_VecEnvBase):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        if seed is None and self._init_seed is not None:
-            seed, self._init_seed = self._init_seed, None
-        super().reset(seed=seed)
-        if seed is not None:
-            self._cursor = 0
-        sc, idx = self._next_scenario(options)
-        self._ep = ep = self._start_episode(sc, idx)
-        self._allowed = np.zeros(self.n_rsus_max, dtype=np.int8)
-        self._allowed[:ep.n] = ep.avail
+        self._seed(seed)
+        self._ep = ep = self._next_episode(options)
+        self._allowed = ep.pool.allowed[ep.i]
         self._mask = np.zeros(ep.n, dtype=bool)
         self._done = False
         t_local = ep.local_time_s
@@ -542,12 +686,9 @@ class VecSelectEnv(_VecEnvBase):
                                             "success": t_local <= ep.deadline_s}
 
     def _obs(self, t_eff: float, n_selected: int) -> dict[str, np.ndarray]:
-        obs = {k: v.copy() for k, v in self._ep.static.items()}
-        obs["node_features"] = self._ep.node_features.copy()
-        obs["global_features"] = self._global_features(t_eff, n_selected, 0)
-        obs["action_mask"] = self._allowed.copy()
-        obs["decision_index"] = np.int64(0)
-        return obs
+        return {"node_features": self._ep.node_features.copy(), **self._obs_static(),
+                "global_features": self._global_features(t_eff, n_selected, 0),
+                "action_mask": self._allowed.copy(), "decision_index": np.int64(0)}
 
     def action_masks(self) -> np.ndarray:
         """bool [n_rsus_max * 2]: per bit (may be 0, may be 1), MaskablePPO's layout."""

@@ -8,7 +8,7 @@ import warnings
 import gymnasium as gym
 import numpy as np
 import pytest
-from conftest import masked_random_action
+from env_helpers import masked_random_action
 
 from offload_gym.envs import ENV_IDS
 

@@ -9,7 +9,7 @@ import json
 import gymnasium as gym
 import numpy as np
 import pytest
-from conftest import masked_random_action, rollout
+from env_helpers import masked_random_action, rollout
 
 from offload_gym.envs import InvalidActionError
 from offload_gym.laenet import assignment_cost, derive, evaluate, generate

@@ -8,7 +8,7 @@ import json
 import gymnasium as gym
 import numpy as np
 import pytest
-from conftest import masked_random_action, rollout
+from env_helpers import masked_random_action, rollout
 
 from offload_gym.envs import InvalidActionError
 from offload_gym.vec import allocate, derive, evaluate, generate
