@@ -161,30 +161,34 @@ def solve_batch(model: DenoiserNet, diffusion: HybridDiffusion, scenarios: Seque
     t0 = time.perf_counter()
     p1, y_edge, offs = sample(model, diffusion, graphs, samples, steps, gen)
     model_s = (time.perf_counter() - t0) / max(n, 1)
-    out = []
-    for b, (d, g) in enumerate(zip(derived, graphs, strict=True)):
-        t1 = time.perf_counter()
-        choices, y_users = [], []
-        for k in range(samples):
-            lo, hi = offs[k * n + b]
-            choices.append(decode_sample(g, p1[lo:hi], decode))
-            y_users.append(_user_share(g, y_edge[lo:hi], choices[-1]))
-        choices_arr = np.array(choices)
-        if shares == "waterfill":
-            costs, _ = assignment_costs(d, choices_arr)
-            best = int(np.argmin(costs))
-            result = Decoded(choices_arr[best].tolist(), None, model_s, 0.0)
-        else:
-            own = [model_shares(d, c, y) for c, y in zip(choices_arr, y_users, strict=True)]
-            costs = np.array([own_share_cost(d, c, y) for c, y in zip(choices_arr, own,
-                                                                       strict=True)])
-            best = int(np.argmin(costs))
-            result = Decoded(choices_arr[best].tolist(),
-                             [None if not np.isfinite(v) else float(v) for v in own[best]],
-                             model_s, 0.0)
-        result.decode_s = time.perf_counter() - t1
-        out.append(result)
-    return out
+    return [pick(d, g, p1, y_edge, offs, b, n, samples, shares, decode, model_s)
+            for b, (d, g) in enumerate(zip(derived, graphs, strict=True))]
+
+
+def pick(d: Derived, g: InstanceGraph, p1: np.ndarray, y_edge: np.ndarray,
+         offs: list[np.ndarray], b: int, n: int, samples: int, shares: str, decode: str,
+         model_s: float = 0.0) -> Decoded:
+    """Decode the K samples of instance ``b`` (of ``n``) and keep the best one."""
+    t1 = time.perf_counter()
+    choices, y_users = [], []
+    for k in range(samples):
+        lo, hi = offs[k * n + b]
+        choices.append(decode_sample(g, p1[lo:hi], decode))
+        y_users.append(_user_share(g, y_edge[lo:hi], choices[-1]))
+    choices_arr = np.array(choices)
+    if shares == "waterfill":
+        costs, _ = assignment_costs(d, choices_arr)
+        result = Decoded(choices_arr[int(np.argmin(costs))].tolist(), None, model_s, 0.0)
+    else:
+        own = [model_shares(d, c, y) for c, y in zip(choices_arr, y_users, strict=True)]
+        costs = np.array([own_share_cost(d, c, y) for c, y in zip(choices_arr, own,
+                                                                   strict=True)])
+        best = int(np.argmin(costs))
+        result = Decoded(choices_arr[best].tolist(),
+                         [None if not np.isfinite(v) else float(v) for v in own[best]],
+                         model_s, 0.0)
+    result.decode_s = time.perf_counter() - t1
+    return result
 
 
 def _user_share(g: InstanceGraph, y_edge: np.ndarray, choice: np.ndarray) -> np.ndarray:

@@ -1,0 +1,150 @@
+"""Results of docs/results-laenet.md: GADSG / GDSG (every shipped checkpoint on every test
+scale: the cross-scale matrix) against RE, AO, MCMF and the random feasible policy, all scored
+by ``evaluate`` against the certified optima stored in the datasets.
+
+    python -m agents.gadsg_eval --data-root DATA --scales gs2_gu4_au2,gs3_gu6_au4 \\
+        --limit 200 --json results.json
+
+``DATA/{scale}`` are ``offload-gym dataset`` directories; their TEST split is used. For each
+checkpoint the K samples are drawn once and decoded three ways: ``wf`` (capacity-aware greedy
+decoding + optimal water-filling shares: the default solver), ``raw`` (the same decoding with
+the model's own shares, normalised per server) and ``argmax`` (per-user argmax, no capacity
+check, water-filling shares: measures how often the spec's repair is needed).
+Latency: model = sampling time per instance (batched over the split), decode = decoding +
+scoring through ``make_solution``; baselines: wall time per instance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from agents.gadsg_decode import pick, sample
+from agents.gadsg_features import instance_graph
+from agents.gadsg_policy import load_model, shipped_checkpoints
+from offload_gym.core.status import Status
+from offload_gym.evaluation.metrics import score_laenet, summarise
+from offload_gym.laenet.evaluate import make_solution
+from offload_gym.laenet.physics import derive
+
+VARIANTS = {"wf": ("waterfill", "greedy"), "raw": ("model", "greedy"),
+            "argmax": ("waterfill", "argmax")}
+BASELINES = ("re", "ao", "mcmf", "random")
+
+
+def run_diffusion(path: Path, scenarios: Sequence[Any], seed: int = 0
+                  ) -> dict[str, tuple[list[Any], float, float]]:
+    """variant -> (solutions, model s / instance, decode s / instance)."""
+    model, diffusion, norm, ckpt = load_model(str(path))
+    derived = [derive(s) for s in scenarios]
+    graphs = [instance_graph(d, norm) for d in derived]
+    k, steps, n = ckpt["inference"]["samples"], ckpt["inference"]["steps"], len(scenarios)
+    t0 = time.perf_counter()
+    p1, y_edge, offs = sample(model, diffusion, graphs, k, steps,
+                              torch.Generator().manual_seed(seed))
+    model_s = (time.perf_counter() - t0) / n
+    out = {}
+    for name, (shares, decode) in VARIANTS.items():
+        t1 = time.perf_counter()
+        sols = []
+        for b, (sc, d, g) in enumerate(zip(scenarios, derived, graphs, strict=True)):
+            dec = pick(d, g, p1, y_edge, offs, b, n, k, shares, decode)
+            sols.append(make_solution(sc, dec.choice, dec.share, ckpt["method"],
+                                      Status.FEASIBLE, 0.0))
+        out[name] = (sols, model_s, (time.perf_counter() - t1) / n)
+    return out
+
+
+def run_baseline(name: str, scenarios: Sequence[Any]) -> tuple[list[Any], float]:
+    from offload_gym.core.registry import get_solver
+    from offload_gym.evaluation.policy import LaenetRandomPolicy
+
+    fn = LaenetRandomPolicy(seed=0).act if name == "random" else get_solver("laenet", name)
+    t0 = time.perf_counter()
+    sols = [fn(s) for s in scenarios]
+    return sols, (time.perf_counter() - t0) / len(scenarios)
+
+
+def row(method: str, scale: str, trained_on: str, scenarios, sols, ref, model_s: float,
+        decode_s: float) -> dict[str, Any]:
+    r = summarise(score_laenet(scenarios, sols, ref), "laenet")
+    return {"method": method, "test_scale": scale, "trained_on": trained_on,
+            **{k: r[k] for k in ("n", "ratio_mean", "ratio_p90", "ratio_max", "accuracy",
+                                 "valid_rate", "repaired_rate", "failed_rate",
+                                 "share_quality")},
+            "model_ms": 1e3 * model_s, "decode_ms": 1e3 * decode_s}
+
+
+def evaluate_all(data_root: Path, scales: Sequence[str], limit: int | None,
+                 baselines: Sequence[str] = BASELINES,
+                 models: Sequence[str] = ("gadsg", "gdsg"),
+                 trained_on: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    from offload_gym.datasets import load
+
+    rows = []
+    for scale in scales:
+        ds = load(data_root / scale, "test").subset(limit)
+        scs, ref = ds.scenarios(), ds.reference_cost()
+        for method in models:
+            for counts, path in shipped_checkpoints(method).items():
+                trained = "gs{}_gu{}_au{}".format(*counts)
+                if trained_on and trained not in trained_on:
+                    continue
+                for variant, (sols, m_s, d_s) in run_diffusion(path, scs).items():
+                    rows.append(row(f"{method}-{variant}", scale, trained, scs, sols, ref,
+                                    m_s, d_s))
+                    print(_fmt(rows[-1]), file=sys.stderr)
+        for name in baselines:
+            sols, wall = run_baseline(name, scs)
+            rows.append(row(name, scale, "-", scs, sols, ref, 0.0, wall))
+            print(_fmt(rows[-1]), file=sys.stderr)
+    return rows
+
+
+def _fmt(r: dict[str, Any]) -> str:
+    return (f"| {r['method']} | {r['test_scale']} | {r['trained_on']} | {r['n']:.0f} | "
+            f"{r['ratio_mean']:.4f} | {r['ratio_p90']:.4f} | {r['accuracy']:.3f} | "
+            f"{r['valid_rate']:.3f} | {r['repaired_rate']:.3f} | {r['failed_rate']:.3f} | "
+            f"{r['share_quality']:.4f} | {r['model_ms']:.1f} | {r['decode_ms']:.1f} |")
+
+
+HEADER = ("| method | test scale | trained on | n | mean ratio | p90 ratio | accuracy (<1.1) | "
+          "valid | repaired | failed | share quality | model ms | decode/solver ms |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data-root", required=True, type=Path)
+    p.add_argument("--scales", default="gs2_gu4_au2,gs3_gu6_au4")
+    p.add_argument("--limit", type=int, default=None, help="first N test instances")
+    p.add_argument("--baselines", default=",".join(BASELINES))
+    p.add_argument("--models", default="gadsg,gdsg")
+    p.add_argument("--trained-on", default="", help="only checkpoints of these scales")
+    p.add_argument("--json", default=None, help="write the rows here")
+    args = p.parse_args(argv)
+    torch.set_num_threads(1)
+    rows = evaluate_all(args.data_root, args.scales.split(","), args.limit,
+                        [b for b in args.baselines.split(",") if b],
+                        [m for m in args.models.split(",") if m],
+                        [t for t in args.trained_on.split(",") if t] or None)
+    print(HEADER)
+    for r in rows:
+        print(_fmt(r))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1, default=float) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    sys.exit(main())
