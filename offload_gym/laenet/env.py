@@ -56,7 +56,7 @@ from offload_gym.laenet.generator import PRESETS, generate, resolve_scale
 from offload_gym.laenet.physics import THETA_AU, THETA_GS, THETA_GU, THETA_HAP, Derived, derive
 from offload_gym.laenet.scenario import Scenario
 from offload_gym.laenet.solution import FAILED, Solution
-from offload_gym.laenet.waterfill import CAPACITY_EPS, LOCAL, waterfill_batch
+from offload_gym.laenet.waterfill import CAPACITY_EPS, LOCAL, waterfill_small
 
 J_SCALE_J = 30.0  # cost normaliser (J = w T + (1 - w) E; about the preset's median J_loc)
 DATA_SCALE_BITS = 1e6
@@ -110,6 +110,14 @@ class _Episode:
     node_features: np.ndarray
     edge_features: np.ndarray
     phi_memo: dict[tuple[int, int], float]
+    # Python-float copies for the per-step arithmetic (same values, same operation order)
+    order_list: list[int]
+    lam_list: list[bool]
+    j_loc: list[float]
+    j_tr: list[float]
+    j_exe: list[float]
+    mu: list[float]
+    options: list[list[tuple[int, int, float]]]  # per user: (server, edge, mu) if feasible
     optimum: Solution | None = None
 
 
@@ -168,6 +176,7 @@ class _LaenetEnvBase(gym.Env):
         self._cursor = 0
         self._opt_cache: dict[int, Solution] = {}
         self._memo_cache: dict[int, dict[tuple[int, int], float]] = {}
+        self._episode_cache: dict[int, _Episode] = {}
         n_nodes = self.n_servers_max + self.n_users_max
         n_edges = 2 * self.n_users_max * self.n_servers_max
         obs = graph_spaces(n_nodes, len(NODE_FEATURES), n_edges, len(EDGE_FEATURES),
@@ -175,6 +184,7 @@ class _LaenetEnvBase(gym.Env):
         obs["action_mask"] = spaces.MultiBinary(self._action_mask_size())
         obs["decision_index"] = spaces.Discrete(n_nodes)
         self.observation_space = spaces.Dict(obs)
+        self._decisions = tuple(np.int64(k) for k in range(n_nodes))  # immutable, shared
         self._ep: _Episode | None = None
         self._fig: Any = None
 
@@ -207,6 +217,16 @@ class _LaenetEnvBase(gym.Env):
         return self._ep
 
     def _start_episode(self, sc: Scenario, index: int | None) -> _Episode:
+        """The per-episode arrays of ``sc`` (cached per scenario of a fixed set: they do not
+        depend on the decisions; the optimum is cached separately)."""
+        if index is not None:
+            ep = self._episode_cache.get(index)
+            if ep is None:
+                ep = self._episode_cache[index] = self._build_episode(sc, index)
+            return dataclasses.replace(ep, optimum=None)
+        return self._build_episode(sc, None)
+
+    def _build_episode(self, sc: Scenario, index: int | None) -> _Episode:
         d = derive(sc)
         n_u, n_s = d.n_users, d.n_servers
         s_max, u_max = self.n_servers_max, self.n_users_max
@@ -249,25 +269,40 @@ class _LaenetEnvBase(gym.Env):
         edge_mask = np.zeros(e_max, dtype=np.int8)
         edge_mask[:2 * n_e] = 1
         static = {"node_mask": node_mask, "edge_index": edge_index, "edge_mask": edge_mask}
+        for a in (allowed, mu_us, nf, ef, node_mask, edge_index, edge_mask):
+            a.setflags(write=False)  # shared by the episodes of a fixed-set scenario
         if index is not None:
             memo = self._memo_cache.setdefault(index, {})
         else:
             memo = {}
+        mu_list = d.mu.tolist()
+        feas = d.feasible.tolist()
+        options: list[list[tuple[int, int, float]]] = [[] for _ in range(n_u)]
+        for e, (u, srv) in enumerate(zip(d.edge_user.tolist(), d.edge_server.tolist(),
+                                         strict=True)):
+            if feas[e]:
+                options[u].append((srv, e, mu_list[e]))
         return _Episode(scenario=sc, derived=d, index=index, n_users=n_u, n_servers=n_s,
                         order=order, allowed=allowed, mu_us=mu_us, static=static,
-                        node_features=nf, edge_features=ef, phi_memo=memo)
+                        node_features=nf, edge_features=ef, phi_memo=memo,
+                        order_list=order.tolist(), lam_list=d.lam.tolist(),
+                        j_loc=d.j_loc.tolist(), j_tr=d.j_tr.tolist(), j_exe=d.j_exe.tolist(),
+                        mu=mu_list, options=options)
 
     # ------------------------------------------------------------------ costs
-    def _phi(self, s: int, members: list[int]) -> float:
-        """Phi_s for the users (edge ids) on server s: water-filling, memoised per scenario
-        by the set of users."""
+    def _phi(self, s: int, members: list[int], key: int | None = None) -> float:
+        """Phi_s for the users (edge ids, in the order they joined) on server s: water-filling
+        (:func:`~offload_gym.laenet.waterfill.waterfill_small`, bit-identical to
+        ``waterfill_batch``), memoised per scenario by the set of users (``key``: its
+        bitmask, computed here if not given)."""
         ep = self._ep
-        key = (s, sum(1 << int(ep.derived.edge_user[e]) for e in members))
-        phi = ep.phi_memo.get(key)
+        if key is None:
+            key = sum(1 << int(ep.derived.edge_user[e]) for e in members)
+        phi = ep.phi_memo.get((s, key))
         if phi is None:
-            d = ep.derived
-            phi = float(waterfill_batch(d.j_exe[members][None], d.mu[members][None])[0][0])
-            ep.phi_memo[key] = phi
+            phi = waterfill_small([ep.j_exe[e] for e in members],
+                                  [ep.mu[e] for e in members])[0]
+            ep.phi_memo[(s, key)] = phi
         return phi
 
     def lower_bound_cost(self) -> float:
@@ -384,8 +419,9 @@ class LaenetOffloadEnv(_LaenetEnvBase):
         self._k = 0
         self._choice = np.full(ep.n_users, UNDECIDED, dtype=np.int64)
         self._members: list[list[int]] = [[] for _ in range(self.n_servers_max)]
-        self._used_mu = np.zeros(self.n_servers_max)
-        self._phi_s = np.zeros(self.n_servers_max)
+        self._member_key = [0] * self.n_servers_max   # bitmask of the users on each server
+        self._used_mu = [0.0] * self.n_servers_max
+        self._phi_s = [0.0] * self.n_servers_max
         self._cost = 0.0
         self._done = False
         self._nf = ep.node_features.copy()
@@ -395,17 +431,22 @@ class LaenetOffloadEnv(_LaenetEnvBase):
 
     def _set_current(self) -> None:
         ep = self._ep
+        mask = np.zeros(1 + self.n_servers_max, dtype=bool)
         if self._k < ep.n_users:
-            u = int(ep.order[self._k])
-            mask = ep.allowed[u].copy()
-            mask[1:] &= self._used_mu + ep.mu_us[u] <= 1.0 + CAPACITY_EPS
-            self._mask = mask
+            u = ep.order_list[self._k]
+            used = self._used_mu
+            any_allowed = mask[0] = ep.lam_list[u]
+            for srv, _, mu in ep.options[u]:  # feasible edges that still fit
+                if used[srv] + mu <= 1.0 + CAPACITY_EPS:
+                    mask[1 + srv] = any_allowed = True
+            self._any_allowed = any_allowed
             self._nf[self.n_servers_max + u, _NF["current"]] = 1.0
             self._decision = self.n_servers_max + u
         else:
-            self._mask = np.zeros(1 + self.n_servers_max, dtype=bool)
-            self._mask[0] = True  # keeps the space's "some action exists" convention
+            mask[0] = True  # keeps the space's "some action exists" convention
             self._decision = 0
+            self._any_allowed = True
+        self._mask = mask
 
     def _obs(self) -> dict[str, np.ndarray]:
         ep = self._ep
@@ -417,12 +458,12 @@ class LaenetOffloadEnv(_LaenetEnvBase):
                 "edge_index": st["edge_index"].copy(), "edge_features": self._ef.copy(),
                 "edge_mask": st["edge_mask"].copy(), "global_features": gf,
                 "action_mask": self._mask.astype(np.int8),
-                "decision_index": np.int64(self._decision)}
+                "decision_index": self._decisions[self._decision]}
 
     def _info(self) -> dict[str, Any]:
         ep = self._ep
         return {"cost": self._cost,
-                "user": int(ep.order[self._k]) if self._k < ep.n_users else -1}
+                "user": ep.order_list[self._k] if self._k < ep.n_users else -1}
 
     def action_masks(self) -> np.ndarray:
         """bool [1 + n_servers_max] for sb3-contrib's MaskablePPO."""
@@ -430,11 +471,10 @@ class LaenetOffloadEnv(_LaenetEnvBase):
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool,
                                          dict[str, Any]]:
-        if self._ep is None or self._done:
-            raise RuntimeError("the episode is over (or not started): call reset()")
         ep = self._ep
-        d = ep.derived
-        u = int(ep.order[self._k])
+        if ep is None or self._done:
+            raise RuntimeError("the episode is over (or not started): call reset()")
+        u = ep.order_list[self._k]
         a = _parse_discrete(action, 1 + self.n_servers_max)
         if a is None or not self._mask[a]:
             why = (f"action {action!r} out of range [0, {self.n_servers_max}]" if a is None
@@ -443,34 +483,36 @@ class LaenetOffloadEnv(_LaenetEnvBase):
             if self.invalid_action == "raise":
                 raise InvalidActionError(f"invalid action at decision {self._k}: {why}")
             return self._fail({"invalid_action": why})
+        nf = self._nf
         slot = self.n_servers_max + u
-        self._nf[slot, _NF["decided"]] = 1.0
-        self._nf[slot, _NF["current"]] = 0.0
+        nf[slot, _NF["decided"]] = 1.0
+        nf[slot, _NF["current"]] = 0.0
         if a == 0:
-            delta = float(d.j_loc[u])
+            delta = ep.j_loc[u]
             self._choice[u] = LOCAL
-            self._nf[slot, _NF["local"]] = 1.0
+            nf[slot, _NF["local"]] = 1.0
         else:
             s = a - 1
-            e = int(d.edge_id[u, s])
+            e = next(e for srv, e, _ in ep.options[u] if srv == s)
             self._members[s].append(e)
-            phi = self._phi(s, self._members[s])
-            delta = float(d.j_tr[e]) + phi - self._phi_s[s]
+            self._member_key[s] |= 1 << u
+            phi = self._phi(s, self._members[s], self._member_key[s])
+            delta = ep.j_tr[e] + phi - self._phi_s[s]  # only server s changes: Phi_s update
             self._phi_s[s] = phi
-            self._used_mu[s] += d.mu[e]
+            self._used_mu[s] += ep.mu[e]
             self._choice[u] = s
-            self._nf[s, _NF["used_mu"]] = self._used_mu[s]
-            self._nf[s, _NF["phi"]] = phi / J_SCALE_J
+            nf[s, _NF["used_mu"]] = self._used_mu[s]
+            nf[s, _NF["phi"]] = phi / J_SCALE_J
             self._ef[e, _EF["chosen"]] = 1.0
-            self._ef[d.n_edges + e, _EF["chosen"]] = 1.0
+            self._ef[ep.derived.n_edges + e, _EF["chosen"]] = 1.0
         prev = self._cost
         self._cost = prev + delta
         self._k += 1
         if self._k == ep.n_users:
             return self._finish(prev)
         self._set_current()
-        if not self._mask.any():  # a forced user with no action left: masked dead end
-            return self._fail({"dead_end_user": int(ep.order[self._k])}, prev=prev)
+        if not self._any_allowed:  # a forced user with no action left: masked dead end
+            return self._fail({"dead_end_user": ep.order_list[self._k]}, prev=prev)
         return self._obs(), -delta, False, False, self._info()
 
     def _finish(self, prev: float) -> tuple[dict[str, np.ndarray], float, bool, bool,

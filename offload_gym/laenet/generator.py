@@ -19,6 +19,7 @@ Draw order per instance attempt (fixes reproducibility): GS (x, y); user (x, y);
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 from typing import Any
@@ -120,7 +121,38 @@ def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
 
 def truncated_normal(rng: np.random.Generator, mean: float, sd: float, low: float,
                      high: float, size: int) -> np.ndarray:
-    """Normal(mean, sd) draws; out-of-[low, high] draws are redrawn (vectorised)."""
+    """Normal(mean, sd) draws; out-of-[low, high] draws are redrawn.
+
+    The procedure (it fixes the values for a seed): draw ``size`` values, then, round after
+    round, redraw every out-of-range entry in index order with one ``rng.normal`` call per
+    round, until none is left. :func:`truncated_normal_reference` runs it literally; this
+    function returns the same values and leaves ``rng`` in the same state, bit for bit, but
+    replays the rounds on one pre-drawn buffer, then rewinds ``rng`` and draws the consumed
+    count in one call (``Generator.normal`` with scalar parameters is a sequential stream:
+    one call of k values equals the concatenated rounds)."""
+    size = int(size)
+    if size <= 0:
+        return rng.normal(mean, sd, size)
+    state = rng.bit_generator.state
+    buf = rng.normal(mean, sd, max(64, 8 * size)).tolist()
+    pos = list(range(size))  # stream position of each slot's current value
+    used = size
+    bad = [i for i in pos if not low <= buf[i] <= high]
+    while bad:
+        if used + len(bad) > len(buf):  # rare: continue the same stream
+            buf += rng.normal(mean, sd, len(buf)).tolist()
+            continue
+        for i in bad:
+            pos[i] = used
+            used += 1
+        bad = [i for i in bad if not low <= buf[pos[i]] <= high]
+    rng.bit_generator.state = state  # rewind; consume exactly what the rounds consumed
+    return rng.normal(mean, sd, used)[pos]
+
+
+def truncated_normal_reference(rng: np.random.Generator, mean: float, sd: float,
+                               low: float, high: float, size: int) -> np.ndarray:
+    """The literal round-by-round procedure of :func:`truncated_normal` (for tests)."""
     out = rng.normal(mean, sd, size)
     bad = (out < low) | (out > high)
     while bad.any():
@@ -133,37 +165,89 @@ def _draw_tasks(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarra
     return truncated_normal(rng, *DATA_BITS, n), truncated_normal(rng, *USER_CPU_HZ, n)
 
 
+def _frozen(values: np.ndarray) -> np.ndarray:
+    out = np.array(values, dtype=np.float64)  # a copy: the caller may keep mutating its own
+    out.setflags(write=False)
+    return out
+
+
+_SCALARS = {key: float(value) for key, value in GADSG2025.items()}
+
+
 def _build(counts: tuple[int, int, int], gs_xy: np.ndarray, user_xy: np.ndarray,
            d_bits: np.ndarray, cpu_hz: np.ndarray, w: np.ndarray) -> Scenario:
+    """The Scenario of these draws, built from arrays directly (the same object as
+    ``Scenario.from_dict`` of the exchange-format dict, without its per-entry validation;
+    :func:`_check_generated` validates the accepted instance once)."""
+    const = _constants(counts)
+    centre = const["centre"]
+    return Scenario(
+        preset="gadsg2025",
+        **_SCALARS,
+        server_type=const["server_type"],
+        server_x_m=_frozen(np.concatenate([centre, gs_xy[:, 0]])),
+        server_y_m=_frozen(np.concatenate([centre, gs_xy[:, 1]])),
+        server_z_m=const["server_z_m"],
+        server_cpu_hz=const["server_cpu_hz"],
+        server_active_power_w=const["server_active_power_w"],
+        user_type=const["user_type"],
+        user_x_m=_frozen(user_xy[:, 0]),
+        user_y_m=_frozen(user_xy[:, 1]),
+        user_z_m=const["user_z_m"],
+        user_data_bits=_frozen(d_bits),
+        user_cpu_hz=_frozen(cpu_hz),
+        user_tx_power_w=const["user_tx_power_w"],
+        user_delay_weight=_frozen(w),
+        edges=None,
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _constants(counts: tuple[int, int, int]) -> dict[str, Any]:
+    """The draw-independent parts of a scenario of these counts (read-only arrays, shared by
+    every scenario generated at this scale: scenarios are immutable)."""
     s, y, z = counts
-    side_m = AREA_PER_GS_M * math.sqrt(s)
     server_type = ("hap",) + ("gs",) * s
     user_type = ("gu",) * y + ("au",) * z
-    data = {
-        "problem": "laenet",
-        "preset": "gadsg2025",
-        **GADSG2025,
-        "servers": {
-            "type": list(server_type),
-            "x_m": [side_m / 2, *gs_xy[:, 0].tolist()],
-            "y_m": [side_m / 2, *gs_xy[:, 1].tolist()],
-            "z_m": [HAP_HEIGHT_M] + [0.0] * s,
-            "cpu_hz": [CPU_HZ[t] for t in server_type],
-            "active_power_w": [ACTIVE_POWER_W[t] for t in server_type],
-        },
-        "users": {
-            "type": list(user_type),
-            "x_m": user_xy[:, 0].tolist(),
-            "y_m": user_xy[:, 1].tolist(),
-            "z_m": [0.0] * y + [AU_HEIGHT_M] * z,
-            "data_bits": d_bits.tolist(),
-            "cpu_hz": cpu_hz.tolist(),
-            "tx_power_w": [TX_POWER_W[t] for t in user_type],
-            "delay_weight": w.tolist(),
-        },
-        "edges": None,
+    return {
+        "centre": np.array([AREA_PER_GS_M * math.sqrt(s) / 2]),
+        "server_type": server_type,
+        "user_type": user_type,
+        "server_z_m": _frozen([HAP_HEIGHT_M] + [0.0] * s),
+        "server_cpu_hz": _frozen([CPU_HZ[t] for t in server_type]),
+        "server_active_power_w": _frozen([ACTIVE_POWER_W[t] for t in server_type]),
+        "user_z_m": _frozen([0.0] * y + [AU_HEIGHT_M] * z),
+        "user_tx_power_w": _frozen([TX_POWER_W[t] for t in user_type]),
     }
-    return Scenario.from_dict(data)
+
+
+def _check_generated(sc: Scenario) -> Scenario:
+    """What ``Scenario.from_dict`` would check of a generated instance (finite numbers,
+    positive CPU / power / data, delay weights in [0, 1]), vectorised, once per accepted
+    instance; raises ScenarioError naming the field."""
+    positive = np.concatenate([sc.server_cpu_hz, sc.server_active_power_w, sc.user_data_bits,
+                               sc.user_cpu_hz, sc.user_tx_power_w])
+    coords = np.concatenate([sc.server_x_m, sc.server_y_m, sc.server_z_m, sc.user_x_m,
+                             sc.user_y_m, sc.user_z_m])
+    w = sc.user_delay_weight
+    if (np.isfinite(positive).all() and (positive > 0).all() and np.isfinite(coords).all()
+            and (w >= 0.0).all() and (w <= 1.0).all()):
+        return sc
+    checks = (  # slow path: name the first bad field
+        ("servers.x_m", sc.server_x_m, None), ("servers.y_m", sc.server_y_m, None),
+        ("servers.z_m", sc.server_z_m, None), ("servers.cpu_hz", sc.server_cpu_hz, 0.0),
+        ("servers.active_power_w", sc.server_active_power_w, 0.0),
+        ("users.x_m", sc.user_x_m, None), ("users.y_m", sc.user_y_m, None),
+        ("users.z_m", sc.user_z_m, None), ("users.data_bits", sc.user_data_bits, 0.0),
+        ("users.cpu_hz", sc.user_cpu_hz, 0.0), ("users.tx_power_w", sc.user_tx_power_w, 0.0),
+    )
+    for field, values, low in checks:
+        ok = np.isfinite(values) if low is None else np.isfinite(values) & (values > low)
+        if not ok.all():
+            i = int(np.argmin(ok))
+            raise ScenarioError(f"{field}[{i}]", f"invalid generated value {values[i]!r}")
+    i = int(np.argmin((w >= 0.0) & (w <= 1.0)))
+    raise ScenarioError(f"users.delay_weight[{i}]", f"must be in [0, 1], got {w[i]!r}")
 
 
 def _generate_one(counts: tuple[int, int, int], rng: np.random.Generator,
@@ -189,7 +273,7 @@ def _generate_one(counts: tuple[int, int, int], rng: np.random.Generator,
             raise RuntimeError("user redraw did not terminate")
         if pack_forced_users(derive(sc)) is not None:
             stats.n_generated += 1
-            return sc
+            return _check_generated(sc)
         stats.n_rejected += 1
     raise RuntimeError("instance rejection did not terminate")  # pragma: no cover
 

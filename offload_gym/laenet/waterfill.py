@@ -17,6 +17,8 @@ The per-assignment total cost is sum_u (J_loc_u or J_tr_e) + sum_s Phi_s.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from offload_gym.laenet.physics import Derived
@@ -71,6 +73,89 @@ def waterfill_batch(
     infeasible = m.sum(axis=1) > 1.0 + CAPACITY_EPS
     phi = np.where(infeasible, np.inf, phi)
     y = np.where(infeasible[:, None] & member, np.nan, y)
+    return phi, y
+
+
+def _div(a: float, b: float) -> float:
+    """a / b with numpy's float semantics (+-inf or NaN instead of ZeroDivisionError)."""
+    if b != 0.0:
+        return a / b
+    if a != a or a == 0.0:
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def _pairwise_sum(a: list[float]) -> float:
+    """``np.sum`` of a 1-D float64 array, bit for bit (numpy's pairwise summation: a plain
+    loop below 8 entries, 8 interleaved accumulators up to 128, halving above)."""
+    n = len(a)
+    if n < 8:
+        res = 0.0
+        for x in a:
+            res += x
+        return res
+    if n <= 128:
+        r = a[:8]
+        i = 8
+        stop = n - n % 8
+        while i < stop:
+            for j in range(8):
+                r[j] += a[i + j]
+            i += 8
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for x in a[i:]:
+            res += x
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise_sum(a[:n2]) + _pairwise_sum(a[n2:])
+
+
+def waterfill_small(c: list[float], mu: list[float]) -> tuple[float, list[float]]:
+    """Water-fill ONE server in plain Python floats, for the few users of an env step.
+
+    The same arithmetic, in the same order, as :func:`waterfill_batch` on one row with
+    every user a member (numpy's stable sort, sequential cumulative sums, pairwise sums), so
+    the results are bit-identical (tests check it on random cases); about 10x faster than
+    the batch function for fewer than ~20 users. ``c``, ``mu``: finite, >= 0, equal
+    lengths (unchecked). Returns ``(phi, y)``: ``(inf, [nan] * K)`` when sum mu > 1 +
+    CAPACITY_EPS, ``(0.0, [])`` for no user."""
+    k = len(c)
+    if k == 0:
+        return 0.0, []
+    inf = math.inf
+    sc = [math.sqrt(x) for x in c]
+    ratio = [s / m if m > 0.0 else inf for s, m in zip(sc, mu, strict=True)]
+    order = sorted(range(k), key=ratio.__getitem__)  # stable, like argsort(kind="stable")
+    pre_sc = [0.0] * (k + 1)
+    pre_mu = [0.0] * (k + 1)
+    acc_sc = acc_mu = 0.0
+    for j, i in enumerate(order):
+        acc_sc += sc[i]
+        acc_mu += mu[i]
+        pre_sc[j + 1] = acc_sc
+        pre_mu[j + 1] = acc_mu
+    total = acc_sc
+    n_clamp = k
+    for j in range(k):  # the clamped set: longest prefix with ratio < t
+        if not ratio[order[j]] < _div(total - pre_sc[j], 1.0 - pre_mu[j]):
+            n_clamp = j
+            break
+    rem = total - pre_sc[n_clamp]
+    t = _div(rem, 1.0 - pre_mu[n_clamp])
+    clamped_cost = [0.0] * k
+    y = [0.0] * k
+    for j, i in enumerate(order):
+        m = mu[i]
+        if j < n_clamp:
+            if m > 0.0:
+                clamped_cost[j] = (sc[i] * sc[i]) / m
+            y[i] = m
+        else:
+            y[i] = sc[i] / t if t > 0.0 else m
+    phi = (t * rem if rem > 0.0 else 0.0) + _pairwise_sum(clamped_cost)
+    if _pairwise_sum(list(mu)) > 1.0 + CAPACITY_EPS:
+        return inf, [math.nan] * k
     return phi, y
 
 
