@@ -30,7 +30,16 @@ DECODERS = {"threshold": decode_threshold, "prefix": decode_prefix}
 
 
 def default_checkpoint(method: str, preset: str = "kato2025", n_rsus: int = 20) -> Path:
-    return CHECKPOINT_DIR / f"vec_{method}_{preset}_n{n_rsus}.pt"
+    """The shipped checkpoint trained at the size nearest to ``n_rsus`` (ties: the smaller),
+    ``vec_{method}_{preset}_n{N}.pt``; the n = 20 path when none is shipped."""
+    shipped = {}
+    for path in CHECKPOINT_DIR.glob(f"vec_{method}_{preset}_n*.pt"):
+        size = path.stem.rsplit("_n", 1)[1]
+        if size.isdigit():
+            shipped[int(size)] = path
+    if not shipped:
+        return CHECKPOINT_DIR / f"vec_{method}_{preset}_n20.pt"
+    return shipped[min(shipped, key=lambda size: (abs(size - n_rsus), size))]
 
 
 class VecSelectorPolicy:
@@ -83,8 +92,10 @@ def _failed(sol: Solution) -> Solution:
 
 
 @lru_cache(maxsize=16)
-def load_policy(method: str, checkpoint: str | None = None) -> VecSelectorPolicy:
-    path = Path(checkpoint) if checkpoint else default_checkpoint(method)
+def load_policy(method: str, checkpoint: str | None = None, n_rsus: int = 20
+                ) -> VecSelectorPolicy:
+    """A cached policy: ``checkpoint``, or the shipped one nearest to ``n_rsus``."""
+    path = Path(checkpoint) if checkpoint else default_checkpoint(method, n_rsus=n_rsus)
     if not path.is_file():
         raise SolverError(f"no checkpoint for {method!r} at {path}; train one with "
                           f"`offload-gym train {method} --out {path}`")
@@ -94,22 +105,22 @@ def load_policy(method: str, checkpoint: str | None = None) -> VecSelectorPolicy
 
 def solve_kato(scenario: Scenario) -> Solution:
     """KATO (faithful): AttenSelect + p >= 0.5 + equal-finish allocation."""
-    return load_policy("kato").act(scenario)
+    return load_policy("kato", n_rsus=scenario.n_rsus).act(scenario)
 
 
 def solve_kato_plus(scenario: Scenario) -> Solution:
     """KATO+ (ours): physical features + best-prefix decoding."""
-    return load_policy("kato_plus").act(scenario)
+    return load_policy("kato_plus", n_rsus=scenario.n_rsus).act(scenario)
 
 
 def solve_sa(scenario: Scenario) -> Solution:
     """SA ablation: standard attention (no prefix knowledge)."""
-    return load_policy("sa").act(scenario)
+    return load_policy("sa", n_rsus=scenario.n_rsus).act(scenario)
 
 
 def solve_mlp(scenario: Scenario) -> Solution:
     """MLP baseline: one hidden layer of 5 units."""
-    return load_policy("mlp").act(scenario)
+    return load_policy("mlp", n_rsus=scenario.n_rsus).act(scenario)
 
 
 def policy_factory(problem: str = "vec", method: str = "kato", name: str | None = None,
