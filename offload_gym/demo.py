@@ -35,7 +35,9 @@ def _run_all(problem: str, scenario: Any, quick: bool, **kwargs: Any) -> list[tu
         try:
             results.append((entry.name, fn(scenario, **kwargs)))
         except SolverError as exc:
-            results.append((entry.name, f"skipped: {str(exc).split(';')[0]}"))
+            reason = str(exc).split(";")[0]
+            results.append((entry.name, "skipped: " + (reason if len(reason) <= 60
+                                                       else reason[:57] + "...")))
     return results
 
 
