@@ -30,8 +30,10 @@ DECODERS = {"threshold": decode_threshold, "prefix": decode_prefix}
 
 
 def default_checkpoint(method: str, preset: str = "kato2025", n_rsus: int = 20) -> Path:
-    """The shipped checkpoint trained at the size nearest to ``n_rsus`` (ties: the smaller),
-    ``vec_{method}_{preset}_n{N}.pt``; the n = 20 path when none is shipped."""
+    """The shipped checkpoint ``vec_{method}_{preset}_n{N}.pt`` with the smallest trained
+    N >= ``n_rsus`` (models generalise to smaller networks better than to larger ones, as
+    the KATO paper reports and docs/results-vec.md measures), else the largest N; the
+    n = 20 path when none is shipped."""
     shipped = {}
     for path in CHECKPOINT_DIR.glob(f"vec_{method}_{preset}_n*.pt"):
         size = path.stem.rsplit("_n", 1)[1]
@@ -39,7 +41,8 @@ def default_checkpoint(method: str, preset: str = "kato2025", n_rsus: int = 20) 
             shipped[int(size)] = path
     if not shipped:
         return CHECKPOINT_DIR / f"vec_{method}_{preset}_n20.pt"
-    return shipped[min(shipped, key=lambda size: (abs(size - n_rsus), size))]
+    at_least = [size for size in shipped if size >= n_rsus]
+    return shipped[min(at_least) if at_least else max(shipped)]
 
 
 class VecSelectorPolicy:
