@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from agents.vec_policy import CHECKPOINT_DIR, VecSelectorPolicy
+from agents.vec_policy import CHECKPOINT_DIR, VecSelectorPolicy, load_policy
 from offload_gym.vec import generate_batch
 from offload_gym.vec.allocation import equal_finish
 from offload_gym.vec.evaluate import evaluate_arrays
@@ -42,7 +42,7 @@ def _baseline_masks(name, batch, phys, rng):
     raise ValueError(name)
 
 
-def table_methods(ns, count, policies):
+def table_methods(ns, count, methods):
     print("\n### Ratio to the optimum per method and n (KATO Figs. 4-5)\n")
     print("ratio = completion time / the paper's optimum (MobCheck + equal finish, exact); "
           "true = ratio to the optimum of problem P (no MobCheck, optimal rule); "
@@ -56,12 +56,15 @@ def table_methods(ns, count, policies):
         print("|---|---|---|---|---|---|---|")
         print(_row("Optimal (exact, batched)", paper.completion_time_s, paper.success,
                    paper.completion_time_s, true, paper.wall_time_s, count))
-        for name, pol in policies.items():
+        for method in methods:
+            pol = load_policy(method, n_rsus=n)  # the shipped model the CLI would use
+            name = f"{method} ({pol.checkpoint.stem.rsplit('_', 1)[1]})"
             pol.act_arrays(batch)  # warm-up (threads, caches)
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             _, _, t, ok = pol.act_arrays(batch)
-            wall = time.perf_counter() - start
+            wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
             print(_row(name, t, ok, paper.completion_time_s, true, wall, count))
+            print(f"|   ... CPU time | | | | | | {count / cpu:,.0f} |")
         rng = np.random.default_rng(0)
         phys = batch.physics()
         for name in ("random", "all (LB set)"):
@@ -119,9 +122,9 @@ def main() -> None:
            for m in ("kato", "kato_plus", "sa", "mlp")
            if (ck / f"vec_{m}_kato2025_n20.pt").is_file()}
     ns = (20, 50) if args.quick else (10, 20, 30, 40, 50)
-    print(f"{count} instances per cell, test seed {SEED}+; models trained on n = 20 "
-          "(`agents/checkpoints/vec_*_kato2025_n20.pt`)")
-    table_methods(ns, count, n20)
+    print(f"{count} instances per cell, test seed {SEED}+; each method uses the shipped "
+          "model for that size (`agents/checkpoints/vec_*_kato2025_n<N>.pt`, N in brackets)")
+    table_methods(ns, count, list(n20))
     n50 = {f"{m} (trained n=50)": VecSelectorPolicy(p) for m in ("kato", "kato_plus")
            if (p := ck / f"vec_{m}_kato2025_n50.pt").is_file()}
     n50.update({f"{m} (trained n=20)": pol for m, pol in n20.items()
