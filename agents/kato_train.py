@@ -89,9 +89,10 @@ def _take(batch: ScenarioBatch, idx: np.ndarray) -> ScenarioBatch:
     return ScenarioBatch(**{k: v[idx] for k, v in vars(batch).items()})
 
 
-def train(config: TrainConfig, batch: ScenarioBatch | None = None, progress: bool = True
-          ) -> TrainResult:
-    """Train one selector; ``batch`` defaults to ``config.count`` generated instances."""
+def train(config: TrainConfig, batch: ScenarioBatch | None = None, progress: bool = True,
+          split: tuple[float, float, float] = SPLIT) -> TrainResult:
+    """Train one selector on ``config.count`` generated instances, or on ``batch`` (kept
+    in its order, so a dataset's contiguous train/val/test ranges are respected)."""
     start = time.perf_counter()
     if config.method not in METHODS:
         raise ValueError(f"method: unknown {config.method!r} (known: {sorted(METHODS)})")
@@ -105,10 +106,11 @@ def train(config: TrainConfig, batch: ScenarioBatch | None = None, progress: boo
     else:
         batches = [batch]
     rows_np, valid_np, labels_np = label_mixed(batches, spec["features"])
-    # shuffle sizes together (seeded) before the contiguous 70/15/15 split
-    perm = np.random.default_rng(config.seed).permutation(len(rows_np))
+    # generated sizes are shuffled together (seeded) before the contiguous split
+    perm = (np.random.default_rng(config.seed).permutation(len(rows_np)) if batch is None
+            else np.arange(len(rows_np)))
     rows, valid, y = (torch.from_numpy(a[perm]) for a in (rows_np, valid_np, labels_np))
-    tr, va, te = split_indices(len(rows))
+    tr, va, te = split_indices(len(rows), split)
     model = AttenSelect(spec["variant"], config.hidden, config.decoder,
                         n_max=valid.shape[1] if config.decoder == "dense" else None)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)

@@ -22,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="RSUs per instance, or a comma list to train on mixed sizes")
     parser.add_argument("--count", type=int, default=100_000,
                         help="instances generated and labelled (70/15/15 split)")
+    parser.add_argument("--data", default=None,
+                        help="train on a dataset made by `offload-gym dataset --problem vec` "
+                             "(its train/val splits; --preset/--rsus/--count are then unused)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--batch-size", type=int, default=64)
@@ -40,7 +43,18 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
                          n_rsus=sizes[0] if len(sizes) == 1 else sizes, preset=args.preset,
                          count=args.count, epochs=args.epochs, lr=args.lr,
                          batch_size=args.batch_size, seed=args.seed)
-    result = train(config, progress=not args.quiet)
+    batch, split = None, (0.70, 0.15, 0.15)
+    if args.data:
+        from offload_gym.datasets import load
+
+        dataset = load(args.data, "all")
+        if dataset.problem != "vec":
+            raise SystemExit(f"--data: {args.data} holds a {dataset.problem} dataset, not vec")
+        batch = dataset.vec_batch()
+        split = tuple(dataset.metadata["spec"]["split"])
+        config.preset = dataset.metadata["spec"]["preset"]
+        config.n_rsus, config.count = batch.n_rsus, len(batch)
+    result = train(config, batch=batch, split=split, progress=not args.quiet)
     command = "offload-gym train " + " ".join(shlex.quote(a) for a in argv)
     save_checkpoint(result, args.out, command=command)
     last = result.history[-1]

@@ -143,3 +143,16 @@ def test_train_cli_writes_a_loadable_checkpoint_with_its_command(tmp_path, capsy
     assert main(["train", "list"]) == 0
     assert "kato_plus" in capsys.readouterr().out
     assert main(["train", "no_such_method"]) == 2
+
+
+def test_train_from_a_dataset_directory(tmp_path):
+    from offload_gym.datasets import DatasetSpec, build_dataset
+
+    data = tmp_path / "data"
+    build_dataset(DatasetSpec(problem="vec", preset="kato2025", count=300, seed=0, size=6,
+                              shard_size=100), data, progress=False)
+    out = tmp_path / "k.pt"
+    assert main(["train", "sa", "--data", str(data), "--epochs", "1", "--quiet",
+                 "--out", str(out)]) == 0
+    _, ckpt = load_checkpoint(out)
+    assert ckpt["train"]["count"] == 300 and ckpt["train"]["n_rsus"] == 6
