@@ -6,6 +6,12 @@ optimum at the end of each episode), ``compute_optimum=False``, and the lean set
 cycled, so per-scenario caches are warm) for the LAENet env, and ``gym.make_vec`` with 2
 workers (sync and async) in the lean setting. Steps/s include resets (scenario generation).
 
+Two rates per row: steps per WALL second, and steps per CPU second of this process
+(``time.process_time``; for make_vec, of the parent only). On a shared, loaded machine the
+wall rate mostly measures the share of a core the process got; the CPU rate is close to
+what one idle core gives. The policy draws from the action mask with pre-drawn uniforms
+(no ``rng.choice`` per step), so that it costs little next to the env.
+
     python benchmarks/env_throughput.py            # ~1-2 minutes
     python benchmarks/env_throughput.py --fast     # a quick smoke run
 """
@@ -33,44 +39,63 @@ SETTINGS = [
 ]
 
 
-def _action(space: gym.Space, mask: np.ndarray, rng: np.random.Generator):
+class _Uniforms:
+    """Pre-drawn U(0, 1) numbers, handed out one at a time (cheaper than a numpy call per
+    draw)."""
+
+    def __init__(self, rng: np.random.Generator, block: int = 1 << 16) -> None:
+        self.rng, self.block = rng, block
+        self.values: list[float] = []
+
+    def __call__(self) -> float:
+        if not self.values:
+            self.values = self.rng.random(self.block).tolist()
+        return self.values.pop()
+
+
+def _action(space: gym.Space, mask: np.ndarray, u: _Uniforms):
+    """A uniformly random action among those the mask allows."""
     if isinstance(space, gym.spaces.Discrete):
-        return int(rng.choice(np.flatnonzero(mask)))
+        allowed = [i for i, m in enumerate(mask.tolist()) if m]
+        return allowed[int(u() * len(allowed))]
     if isinstance(space, gym.spaces.MultiBinary):
-        return (mask & (rng.random(mask.size) < 0.5)).astype(np.int8)
-    rows = mask.reshape(len(space.nvec), -1)
-    return np.array([rng.choice(np.flatnonzero(r)) for r in rows], dtype=np.int64)
+        return np.array([int(m and u() < 0.5) for m in mask.tolist()], dtype=np.int8)
+    out = []
+    for row in mask.reshape(len(space.nvec), -1).tolist():
+        allowed = [i for i, m in enumerate(row) if m]
+        out.append(allowed[int(u() * len(allowed))])
+    return np.array(out, dtype=np.int64)
 
 
-def single(env_id: str, kwargs: dict, seconds: float) -> float:
+def single(env_id: str, kwargs: dict, seconds: float) -> tuple[float, float]:
+    """(steps per wall second, steps per CPU second) of one unwrapped env."""
     env = gym.make(env_id, **kwargs).unwrapped  # no checker wrappers in the way
-    rng = np.random.default_rng(0)
+    u = _Uniforms(np.random.default_rng(0))
     obs, _ = env.reset(seed=0)
-    steps, start = 0, time.perf_counter()
+    steps, start, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         for _ in range(50):
-            obs, _, term, trunc, _ = env.step(_action(env.action_space, obs["action_mask"],
-                                                      rng))
+            obs, _, term, trunc, _ = env.step(_action(env.action_space, obs["action_mask"], u))
             steps += 1
             if term or trunc:
                 obs, _ = env.reset()
-    return steps / (time.perf_counter() - start)
+    return (steps / (time.perf_counter() - start), steps / (time.process_time() - cpu))
 
 
-def vectorised(env_id: str, kwargs: dict, mode: str, seconds: float) -> float:
+def vectorised(env_id: str, kwargs: dict, mode: str, seconds: float) -> tuple[float, float]:
     envs = gym.make_vec(env_id, num_envs=2, vectorization_mode=mode, **kwargs)
     space = envs.single_action_space
-    rng = np.random.default_rng(0)
+    u = _Uniforms(np.random.default_rng(0))
     obs, _ = envs.reset(seed=0)
-    steps, start = 0, time.perf_counter()
+    steps, start, cpu = 0, time.perf_counter(), time.process_time()
     try:
         while time.perf_counter() - start < seconds:
-            acts = [_action(space, obs["action_mask"][i], rng) for i in range(2)]
+            acts = [_action(space, obs["action_mask"][i], u) for i in range(2)]
             obs, *_ = envs.step(np.array(acts))
             steps += 2
     finally:
         envs.close()
-    return steps / (time.perf_counter() - start)
+    return (steps / (time.perf_counter() - start), steps / (time.process_time() - cpu))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,10 +121,11 @@ def main(argv: list[str] | None = None) -> int:
         for mode in ("sync", "async"):
             rows.append((env_id, "lean", f"make_vec 2 {mode}",
                          vectorised(env_id, lean, mode, seconds)))
-    print("| env | setting | runner | steps/s |")
-    print("|---|---|---|---:|")
-    for env_id, name, runner, sps in rows:
-        print(f"| {env_id.split('/')[1]} | {name} | {runner} | {sps:,.0f} |")
+    print("| env | setting | runner | steps/s (wall) | steps/CPU-s |")
+    print("|---|---|---|---:|---:|")
+    for env_id, name, runner, (wall, cpu) in rows:
+        cpu_txt = "-" if runner.endswith("async") else f"{cpu:,.0f}"
+        print(f"| {env_id.split('/')[1]} | {name} | {runner} | {wall:,.0f} | {cpu_txt} |")
     return 0
 
 
