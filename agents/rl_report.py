@@ -54,12 +54,15 @@ def plot_curves(curves: dict[str, dict[str, np.ndarray]], title: str, out: Path,
     for label, c in curves.items():
         axes[0].plot(c["timesteps"], c["ratio_mean"], marker=".", label=label)
         axes[1].plot(c["train_wall_s"] / 60, c["ratio_mean"], marker=".", label=label)
+    later = np.concatenate([c["ratio_mean"][1:] for c in curves.values()])
+    top = min(3.0, 1.1 * float(later.max())) if later.size else 3.0
     for ax in axes:
         ax.axhline(1.0, color="k", lw=0.8, ls=":", label="optimum")
         for i, (name, value) in enumerate((refs or {}).items()):
             ax.axhline(value, color=f"C{i + 3}", lw=0.8, ls="--", label=name)
-        ax.set_yscale("log")
+        ax.set_ylim(0.98, top)  # the untrained policy (step 0) is usually off the chart
         ax.grid(alpha=0.3)
+    axes[0].ticklabel_format(axis="x", style="sci", scilimits=(3, 3))
     axes[0].set_xlabel("environment steps")
     axes[1].set_xlabel("training wall time [min] (2 shared cores)")
     axes[0].set_ylabel("mean cost / optimum (64 eval scenarios)")
@@ -180,12 +183,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = Path(args.runs)
     rows: list[dict[str, Any]] = []
     for tag in args.tags.split(","):
-        curves = {m: read_curve(runs / f"{m}_{tag}" / "eval.csv") for m in ("ppo", "grlo")
-                  if (runs / f"{m}_{tag}" / "eval.csv").is_file()}
-        labels = {"ppo": "MLP-PPO (masked)", "grlo": "GRLO-style (masked PPO + GATv2)"}
+        curves = {}
+        for path in sorted(runs.glob(f"*_{tag}/eval.csv")):
+            run = path.parent.name[: -len(tag) - 1]  # grlo, ppo, ppo_lr3e-4, ...
+            method, _, variant = run.partition("_")
+            label = {"ppo": "MLP-PPO (masked)", "grlo": "GRLO-style (masked PPO + GATv2)"
+                     }.get(method, method)
+            curves[label + (f", {variant.replace('lr', 'lr ')}" if variant else "")] = \
+                read_curve(path)
         if curves:
-            plot_curves({labels[m]: c for m, c in curves.items()}, EXPERIMENTS[tag][0],
-                        Path(args.figures) / f"rl_{tag}.png")
+            plot_curves(curves, EXPERIMENTS[tag][0], Path(args.figures) / f"rl_{tag}.png")
         if not args.no_eval:
             rows += evaluate_tag(tag, runs, args.n_test, args.k)
     if rows:
