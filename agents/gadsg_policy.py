@@ -122,12 +122,18 @@ def load_model(path: str) -> tuple[Any, Any, Any, dict[str, Any]]:
     return load_checkpoint(path)
 
 
+@lru_cache(maxsize=64)
+def _announce(method: str, path: str, scale: str, n_gs: int, n_users: int) -> None:
+    """Name the checkpoint used, once per (method, checkpoint, size) and process."""
+    print(f"{method}: checkpoint {Path(path).name} (trained on {scale}; nearest scale to "
+          f"S={n_gs}, U={n_users})", file=sys.stderr)
+
+
 def _solve(method: str, scenario: Any, seed: int | None) -> Any:
     policy = DiffusionPolicy(method, seed=0 if seed is None else seed)
     path = policy.checkpoint_for(scenario)
     _, _, _, ckpt = load_model(str(path))
-    print(f"{method}: checkpoint {path.name} (trained on {ckpt['scale']}; nearest scale to "
-          f"S={scenario.n_servers - 1}, U={scenario.n_users})", file=sys.stderr)
+    _announce(method, str(path), ckpt["scale"], scenario.n_servers - 1, scenario.n_users)
     return policy.act(scenario)
 
 
