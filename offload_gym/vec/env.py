@@ -94,7 +94,8 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 _MASK_BOTH = _readonly(np.array([1, 1], dtype=np.int8))
 _MASK_SKIP = _readonly(np.array([1, 0], dtype=np.int8))
 DEFAULT_POOL_SIZE = 256
-INV_COST_POOL_ELEMENTS = 1 << 22  # a pool precomputes 1/c_i(m) up to 32 MB of float64
+INV_COST_POOL_ELEMENTS = 1 << 18  # a pool precomputes 1/c_i(m) up to 2 MB of float64
+POOLS_BYTES = 64 << 20  # all pools of an env together stay under about this size
 
 
 def _inverse_costs(beta: np.ndarray, tau: np.ndarray) -> np.ndarray:
@@ -330,6 +331,12 @@ class _VecEnvBase(gym.Env):
         self.n_rsus_max = int(n_rsus_max) if n_rsus_max is not None else largest
         if self.n_rsus_max < largest:
             raise ValueError(f"n_rsus_max = {self.n_rsus_max} < largest scenario ({largest})")
+        # instances per generated pool: pool_size, fewer when the pools of a wide n_rsus range
+        # would together exceed POOLS_BYTES (padded features: ~60 bytes per node slot)
+        n_pools = self._n_range[1] - self._n_range[0] + 1
+        per_instance = 64 * (self.n_rsus_max + 1) + 120 * self._n_range[1]
+        self._pool_instances = int(min(self.pool_size,
+                                       max(1, POOLS_BYTES // (n_pools * per_instance))))
         self._init_seed = seed
         self._cursor = 0
         self._opt_cache: dict[int, Solution] = {}
@@ -386,7 +393,7 @@ class _VecEnvBase(gym.Env):
             n = lo if lo == hi else int(self.np_random.integers(lo, hi + 1))
             pool = self._pools.get(n)
             if pool is None or pool.exhausted:
-                batch = generate_batch(self.pool_size, n, self.preset, self.np_random,
+                batch = generate_batch(self._pool_instances, n, self.preset, self.np_random,
                                        **self.preset_overrides)
                 pool = self._pools[n] = _Pool(batch, self.n_rsus_max, self.mobcheck)
             i = pool.cursor
