@@ -31,8 +31,14 @@ class Evaluation:
 
 
 def selection_mask(n_rsus: int, selected: list[int] | tuple[int, ...] | np.ndarray) -> np.ndarray:
-    """Boolean mask from RSU indices; out-of-range or repeated indices raise naming them."""
-    idx = np.asarray(selected, dtype=np.int64).reshape(-1)
+    """Boolean mask from RSU indices; booleans, non-integers, out-of-range or repeated
+    indices raise naming them (a mask passed where indices are expected is not guessed)."""
+    values = np.asarray(selected).reshape(-1)
+    if values.dtype == bool or not (np.issubdtype(values.dtype, np.integer) or (
+            np.issubdtype(values.dtype, np.floating) and np.all(values == np.round(values)))):
+        raise ScenarioError("selected", f"expected RSU indices (integers), got "
+                                        f"{values.tolist()!r}")
+    idx = values.astype(np.int64)
     if idx.size and (idx.min() < 0 or idx.max() >= n_rsus):
         bad = int(idx[(idx < 0) | (idx >= n_rsus)][0])
         raise ScenarioError("selected", f"RSU index {bad} out of range 0..{n_rsus - 1}")

@@ -114,3 +114,12 @@ def test_brute_refuses_large_instances():
 def test_unknown_rule_is_rejected():
     with pytest.raises(SolverError, match="rule"):
         solve_exact(generate(3, seed=0), rule="fastest")
+
+
+@pytest.mark.parametrize("bad", [[2.9], [False, True], ["1"]])
+def test_evaluate_rejects_non_index_selections(bad):
+    from offload_gym.core.errors import ScenarioError
+
+    s = generate(3, seed=0)
+    with pytest.raises(ScenarioError, match="selected"):
+        evaluate(s, bad, [s.size_gbit, 0.0, 0.0, 0.0])
