@@ -25,9 +25,11 @@ decisions is
 objective of problem P. A masked dead end (a forced user with no allowed action left; only
 forced users can meet one, since the others may always stay LOCAL) or an invalid action
 under ``invalid_action="penalty"`` ends the episode with the failure cost
-C_fail = FAILURE_RATIO (10) * C_opt when the optimum is computed (``compute_optimum``), else
-10 * C_lb with C_lb = sum_u min(J_loc_u if lambda_u, min_e J_tr_e + J_exe_e) (each user alone
-with the whole server, y = 1: a lower bound of C_opt); the return is then -C_fail.
+C_fail = FAILURE_RATIO (10) * C_opt when the optimum is computed (``compute_optimum``) and
+known (an infeasible hand-made scenario has none; its info then carries
+``optimality_ratio = None``), else 10 * C_lb with
+C_lb = sum_u min(J_loc_u if lambda_u, min_e J_tr_e + J_exe_e) (each user alone with the
+whole server, y = 1: a lower bound of C_opt); the return is then -C_fail.
 
 Observation (normalised; the spec's raw SI features stay available through
 :meth:`raw_features`): node slots 0..n_servers_max-1 are the servers (HAP first), then one
@@ -308,12 +310,14 @@ class _LaenetEnvBase(gym.Env):
     def lower_bound_cost(self) -> float:
         """C_lb = sum_u min(J_loc_u if lambda_u, min over feasible edges J_tr + J_exe): every
         user alone with y = 1, a lower bound of the optimum (used for the failure cost when
-        the optimum is not computed)."""
+        the optimum is not computed or not known).
+        A user with no option at all (only in hand-made scenarios) counts with its J_loc, so
+        the value is always finite."""
         d = self._require_episode().derived
         best = np.where(d.lam, d.j_loc, np.inf)
         alone = np.where(d.feasible, d.j_tr + d.j_exe, np.inf)
         np.minimum.at(best, d.edge_user, alone)
-        return float(best.sum())
+        return float(np.where(np.isfinite(best), best, d.j_loc).sum())
 
     def optimum_solution(self) -> Solution:
         """The certified optimum of the current scenario (``get_solver("laenet",
@@ -330,18 +334,28 @@ class _LaenetEnvBase(gym.Env):
                     self._opt_cache[ep.index] = ep.optimum
         return ep.optimum
 
+    def _known_optimum(self) -> Solution | None:
+        """The optimum when computed and certified (an infeasible scenario has none)."""
+        if not self.compute_optimum:
+            return None
+        opt = self.optimum_solution()
+        return opt if opt.status == Status.OPTIMAL and np.isfinite(opt.cost) else None
+
     def failure_cost(self) -> float:
-        """C_fail = FAILURE_RATIO * C_opt if ``compute_optimum``, else FAILURE_RATIO * C_lb."""
-        if self.compute_optimum:
-            return FAILURE_RATIO * self.optimum_solution().cost
-        return FAILURE_RATIO * self.lower_bound_cost()
+        """C_fail = FAILURE_RATIO * C_opt when the optimum is computed and known, else
+        FAILURE_RATIO * C_lb (always finite)."""
+        opt = self._known_optimum()
+        return FAILURE_RATIO * (opt.cost if opt is not None else self.lower_bound_cost())
 
     def _optimum_info(self, cost: float) -> dict[str, Any]:
         if not self.compute_optimum:
             return {}
-        opt = self.optimum_solution()
+        opt = self._known_optimum()
+        if opt is None:  # e.g. a hand-made scenario whose forced users cannot be packed
+            return {"optimum_cost": None, "optimality_ratio": None, "max_return": None,
+                    "optimum_status": str(self.optimum_solution().status)}
         return {"optimum_cost": opt.cost, "optimality_ratio": cost / opt.cost,
-                "max_return": -opt.cost}
+                "max_return": -opt.cost, "optimum_status": str(opt.status)}
 
     def raw_features(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The spec's raw SI graph features of the current scenario: node features
