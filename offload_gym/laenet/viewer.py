@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from offload_gym.core import viewer as core_viewer
 from offload_gym.laenet.scenario import Scenario
 
 FIGSIZE_IN = (6.4, 5.6)
@@ -76,33 +77,14 @@ def draw(ax: Any, scenario: Scenario, choice: np.ndarray | None = None,
 
 def render_rgb(scenario: Scenario, **state: Any) -> np.ndarray:
     """An H x W x 3 uint8 picture (Agg canvas, no pyplot state)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=FIGSIZE_IN, dpi=DPI)
-    canvas = FigureCanvasAgg(fig)
-    draw(fig.add_subplot(1, 1, 1), scenario, **state)
-    fig.tight_layout()
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+    return core_viewer.render_rgb(lambda ax: draw(ax, scenario, **state), FIGSIZE_IN, DPI)
 
 
 def render_human(scenario: Scenario, fig: Any = None, **state: Any) -> Any:
-    """Draw into a pyplot window (non-blocking); returns the figure to reuse."""
-    import matplotlib.pyplot as plt
-
-    if fig is None:
-        fig = plt.figure(figsize=FIGSIZE_IN, dpi=DPI)
-    fig.clf()
-    draw(fig.add_subplot(1, 1, 1), scenario, **state)
-    fig.tight_layout()
-    if plt.get_backend().lower() not in ("agg", "pdf", "svg", "ps", "cairo", "template"):
-        plt.show(block=False)
-        plt.pause(0.001)
-    return fig
+    """Draw into a pyplot window (non-blocking); returns the figure to reuse. Without a
+    display this draws off-screen and shows nothing."""
+    return core_viewer.render_human(lambda ax: draw(ax, scenario, **state), FIGSIZE_IN, DPI,
+                                    fig)
 
 
-def close(fig: Any) -> None:
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+close = core_viewer.close
