@@ -119,22 +119,23 @@ def decode_threshold(prob_sorted: np.ndarray, inputs: VecModelInput) -> np.ndarr
 def decode_prefix(prob_sorted: np.ndarray, inputs: VecModelInput) -> np.ndarray:
     """KATO-prefix: the fastest prefix (by equal-finish time) of the survivors ranked by p.
 
-    T(m) = Q / (1/beta_0 + sum of 1/c_i(m) over the m best-ranked), for m = 0..n, in one
-    vectorised pass ([B, n+1, n])."""
+    T(m) = Q / (1/beta_0 + R(m)), R(m) = sum of 1/c_i(m) over the m best-ranked, for
+    m = 0..n, in one vectorised pass ([B, n, n], float32: it only picks m; the chosen
+    selection is then allocated and timed in float64 by the equal-finish rule)."""
     phys = inputs.physics
-    order = inputs.order
-    beta = np.take_along_axis(phys.beta_s_per_gbit, order, axis=1)
-    tau = np.take_along_axis(phys.tau_s_per_gbit, order, axis=1)
-    rank = np.argsort(-np.where(inputs.survivor, prob_sorted, -1.0), axis=1, kind="stable")
-    beta_r = np.take_along_axis(beta, rank, axis=1)
-    tau_r = np.take_along_axis(tau, rank, axis=1)
-    n = beta.shape[1]
-    ms = np.arange(1, n + 1)
+    key = np.where(inputs.survivor, prob_sorted, -1.0)
+    rank = np.argsort(-key, axis=1, kind="stable")
+    rsu = np.take_along_axis(inputs.order, rank, axis=1)  # RSU index at each rank
+    beta_r = np.take_along_axis(phys.beta_s_per_gbit, rsu, axis=1).astype(np.float32)
+    tau_r = np.take_along_axis(phys.tau_s_per_gbit, rsu, axis=1).astype(np.float32)
+    n = beta_r.shape[1]
+    ms = np.arange(1, n + 1, dtype=np.float32)
     inv = 1.0 / (beta_r[:, None, :] + ms[None, :, None] * tau_r[:, None, :])  # [B, M, n]
-    top = np.diagonal(np.cumsum(inv, axis=2), axis1=1, axis2=2)  # sum over the top m
+    first_m = (np.arange(n)[None, :] <= np.arange(n)[:, None]).astype(np.float32)  # j < m
+    rate = np.einsum("bmj,mj->bm", inv, first_m)
     n_surv = inputs.survivor.sum(1)
-    rate = np.concatenate([np.zeros((len(beta), 1)), np.where(ms <= n_surv[:, None], top,
-                                                               -np.inf)], axis=1)
+    rate = np.concatenate([np.zeros((len(rate), 1), dtype=np.float32),
+                           np.where(ms[None, :] <= n_surv[:, None], rate, -np.inf)], axis=1)
     best_m = np.argmax(rate, axis=1)  # max total rate = min time
     chosen = np.arange(n)[None, :] < best_m[:, None]  # in rank order
     mask = np.zeros_like(chosen)
