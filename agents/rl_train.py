@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from agents.cli_common import run_trainer
+
 METHODS = {
     "grlo": "GRLO-style: masked PPO, GATv2 graph actor-critic (VEC-v0 / LAENet-v0)",
     "ppo": "masked PPO, MLP on the flattened observation (VEC-v0 / LAENet-v0)",
@@ -272,11 +274,7 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="offload-gym train", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser)
-    return run(parser.parse_args(argv), argv)
+    return run_trainer(__doc__, add_arguments, run, argv)
 
 
 if __name__ == "__main__":

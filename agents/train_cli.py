@@ -12,6 +12,7 @@ import shlex
 import sys
 from collections.abc import Sequence
 
+from agents.cli_common import run_trainer
 from agents.kato_train import METHODS, TrainConfig, save_checkpoint, train
 
 
@@ -64,11 +65,7 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="offload-gym train", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser)
-    return run(parser.parse_args(argv), argv)
+    return run_trainer(__doc__, add_arguments, run, argv)
 
 
 if __name__ == "__main__":
