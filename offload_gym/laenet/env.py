@@ -55,7 +55,7 @@ from offload_gym.core.status import Status
 from offload_gym.envs import InvalidActionError, check_invalid_action_mode, load_scenario_set
 from offload_gym.laenet.evaluate import FAILURE_RATIO, make_solution
 from offload_gym.laenet.generator import PRESETS, generate, resolve_scale
-from offload_gym.laenet.physics import THETA_AU, THETA_GS, THETA_GU, THETA_HAP, Derived, derive
+from offload_gym.laenet.physics import Derived, derive
 from offload_gym.laenet.scenario import Scenario
 from offload_gym.laenet.solution import FAILED, Solution
 from offload_gym.laenet.waterfill import CAPACITY_EPS, LOCAL, waterfill_small
@@ -96,6 +96,9 @@ GLOBAL_FEATURES = (
 _NF = {k: i for i, k in enumerate(NODE_FEATURES)}
 _EF = {k: i for i, k in enumerate(EDGE_FEATURES)}
 UNDECIDED = -2
+# Divisors of Derived.node_features[:, 1:4] (D, f, w) and of Derived.edge_features (x / 1 = x).
+_NODE_SCALES = np.array([DATA_SCALE_BITS, CPU_SCALE_HZ, 1.0])
+_EDGE_SCALES = np.array([1.0, J_SCALE_J, J_SCALE_J, J_SCALE_J, 1.0, 1.0])
 
 
 @dataclasses.dataclass
@@ -179,6 +182,9 @@ class _LaenetEnvBase(gym.Env):
         self._opt_cache: dict[int, Solution] = {}
         self._memo_cache: dict[int, dict[tuple[int, int], float]] = {}
         self._episode_cache: dict[int, _Episode] = {}
+        self._node_templates: dict[tuple[tuple[str, ...], tuple[str, ...]],
+                                   tuple[np.ndarray, np.ndarray]] = {}
+        self._edge_masks: dict[int, np.ndarray] = {}
         n_nodes = self.n_servers_max + self.n_users_max
         n_edges = 2 * self.n_users_max * self.n_servers_max
         obs = graph_spaces(n_nodes, len(NODE_FEATURES), n_edges, len(EDGE_FEATURES),
@@ -232,46 +238,39 @@ class _LaenetEnvBase(gym.Env):
         d = derive(sc)
         n_u, n_s = d.n_users, d.n_servers
         s_max, u_max = self.n_servers_max, self.n_users_max
-        order = np.concatenate([np.flatnonzero(~d.lam), np.flatnonzero(d.lam)])
+        order = np.argsort(d.lam, kind="stable")  # forced users (lambda = 0) first, by index
         allowed = np.zeros((n_u, 1 + s_max), dtype=bool)
         allowed[:, 0] = d.lam
-        feas = d.feasible
-        allowed[d.edge_user[feas], 1 + d.edge_server[feas]] = True
+        allowed[:, 1:][d.edge_user, d.edge_server] = d.feasible
         mu_us = np.zeros((n_u, s_max))
         mu_us[d.edge_user, d.edge_server] = d.mu
 
-        # nodes: servers in slots 0..s_max-1, users from slot s_max
-        nf = np.zeros((s_max + u_max, len(NODE_FEATURES)), dtype=FEATURE_DTYPE)
-        theta = d.node_features[:, 0].astype(np.int64)
-        slots = np.concatenate([np.arange(n_s), s_max + np.arange(n_u)])
-        onehot = {THETA_HAP: 0, THETA_GS: 1, THETA_AU: 2, THETA_GU: 3}
-        nf[slots, [onehot[t] for t in theta]] = 1.0
-        nf[slots, _NF["data"]] = d.node_features[:, 1] / DATA_SCALE_BITS
-        nf[slots, _NF["cpu"]] = d.node_features[:, 2] / CPU_SCALE_HZ
-        nf[slots, _NF["weight"]] = d.node_features[:, 3]
-        users = s_max + np.arange(n_u)
+        # nodes: servers in slots 0..s_max-1, users from slot s_max; the type one-hot and
+        # the node mask come from a per-type template
+        nf_template, node_mask = self._node_template(sc.server_type, sc.user_type)
+        nf = nf_template.copy()
+        scaled = d.node_features[:, 1:4] / _NODE_SCALES  # data, cpu, weight
+        nf[:n_s, _NF["data"]:_NF["weight"] + 1] = scaled[:n_s]
+        users = slice(s_max, s_max + n_u)
+        nf[users, _NF["data"]:_NF["weight"] + 1] = scaled[n_s:]
         nf[users, _NF["lam"]] = d.lam
         nf[users, _NF["j_loc"]] = d.j_loc / J_SCALE_J
 
         # edges: user -> server, then the same edges server -> user
         n_e, e_max = d.n_edges, 2 * u_max * s_max
         edge_index = np.zeros((2, e_max), dtype=np.int64)
-        edge_index[0, :n_e], edge_index[1, :n_e] = s_max + d.edge_user, d.edge_server
-        edge_index[0, n_e:2 * n_e], edge_index[1, n_e:2 * n_e] = (d.edge_server,
-                                                                  s_max + d.edge_user)
+        user_slot = s_max + d.edge_user
+        edge_index[0, :n_e] = edge_index[1, n_e:2 * n_e] = user_slot
+        edge_index[1, :n_e] = edge_index[0, n_e:2 * n_e] = d.edge_server
         ef = np.zeros((e_max, len(EDGE_FEATURES)), dtype=FEATURE_DTYPE)
-        raw = d.edge_features  # [1, J_loc, J_tr, J_exe, lambda, mu]
-        block = np.column_stack([raw[:, 0], raw[:, 1:4] / J_SCALE_J, raw[:, 4], raw[:, 5],
-                                 d.feasible, np.zeros(n_e), np.zeros(n_e)])
-        ef[:n_e] = block
-        ef[n_e:2 * n_e] = block
+        # [1, J_loc, J_tr, J_exe, lambda, mu] -> flag, j_loc, j_tr, j_exe, lam, mu
+        ef[:n_e, :6] = d.edge_features / _EDGE_SCALES
+        ef[:n_e, _EF["feasible"]] = d.feasible
+        ef[n_e:2 * n_e] = ef[:n_e]
         ef[n_e:2 * n_e, _EF["reverse"]] = 1.0
-        node_mask = np.zeros(s_max + u_max, dtype=np.int8)
-        node_mask[slots] = 1
-        edge_mask = np.zeros(e_max, dtype=np.int8)
-        edge_mask[:2 * n_e] = 1
+        edge_mask = self._edge_mask(n_e)
         static = {"node_mask": node_mask, "edge_index": edge_index, "edge_mask": edge_mask}
-        for a in (allowed, mu_us, nf, ef, node_mask, edge_index, edge_mask):
+        for a in (allowed, mu_us, nf, ef, edge_index):
             a.setflags(write=False)  # shared by the episodes of a fixed-set scenario
         if index is not None:
             memo = self._memo_cache.setdefault(index, {})
@@ -290,6 +289,36 @@ class _LaenetEnvBase(gym.Env):
                         order_list=order.tolist(), lam_list=d.lam.tolist(),
                         j_loc=d.j_loc.tolist(), j_tr=d.j_tr.tolist(), j_exe=d.j_exe.tolist(),
                         mu=mu_list, options=options)
+
+    def _node_template(self, server_type: tuple[str, ...], user_type: tuple[str, ...]
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """(node features with only the type one-hot set, node mask) for these entity
+        types; read-only, cached per env (they depend on the types and the padding only)."""
+        key = (server_type, user_type)
+        out = self._node_templates.get(key)
+        if out is None:
+            s_max, n_s = self.n_servers_max, len(server_type)
+            nf = np.zeros((s_max + self.n_users_max, len(NODE_FEATURES)), dtype=FEATURE_DTYPE)
+            slots = [*range(n_s), *range(s_max, s_max + len(user_type))]
+            column = {"hap": _NF["is_hap"], "gs": _NF["is_gs"], "au": _NF["is_au"],
+                      "gu": _NF["is_gu"]}
+            nf[slots, [column[t] for t in (*server_type, *user_type)]] = 1.0
+            node_mask = np.zeros(s_max + self.n_users_max, dtype=np.int8)
+            node_mask[slots] = 1
+            for a in (nf, node_mask):
+                a.setflags(write=False)
+            out = self._node_templates[key] = (nf, node_mask)
+        return out
+
+    def _edge_mask(self, n_edges: int) -> np.ndarray:
+        """int8 [e_max]: 1 on the first 2 n_edges slots; read-only, cached per count."""
+        out = self._edge_masks.get(n_edges)
+        if out is None:
+            out = np.zeros(2 * self.n_users_max * self.n_servers_max, dtype=np.int8)
+            out[:2 * n_edges] = 1
+            out.setflags(write=False)
+            self._edge_masks[n_edges] = out
+        return out
 
     # ------------------------------------------------------------------ costs
     def _phi(self, s: int, members: list[int], key: int | None = None) -> float:

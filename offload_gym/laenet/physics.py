@@ -10,7 +10,10 @@ Edges (coverage, spec "Entities, indices, coverage") are ordered by user, then s
 from __future__ import annotations
 
 import dataclasses
+import functools
+import itertools
 import math
+import struct
 
 import numpy as np
 
@@ -176,83 +179,202 @@ def coverage_edges(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     return users.astype(np.int64), servers.astype(np.int64)
 
 
-def compute_derived(sc: Scenario) -> Derived:
-    """Compute :class:`Derived` (call :func:`derive` instead; it caches)."""
-    a, tau = sc.cycles_per_bit, sc.deadline_s
-    n_servers, n_users = sc.n_servers, sc.n_users
-    d_bits, f_u, w = sc.user_data_bits, sc.user_cpu_hz, sc.user_delay_weight
+# Rows of the per-pair work buffer of :func:`compute_derived` ([_N_ROWS, S+1, U], server-major,
+# so that pair (u, s) sits at flat position s * U + u). Rows _R_ONES.._R_LAM are the first five
+# columns of ``edge_features``, in order; (_R_JLOC, _R_JTR, _R_JEXE) = w (_R_TLOC, _R_TTR,
+# _R_TEXE) + (1 - w) (_R_ELOC, _R_ETR, _R_EEXE), three consecutive rows each.
+(_R_ONES, _R_JLOC, _R_JTR, _R_JEXE, _R_LAM, _R_MU_RAW, _R_DIST, _R_ELEV, _R_GAIN, _R_RATE,
+ _R_TLOC, _R_TTR, _R_TEXE, _R_ELOC, _R_ETR, _R_EEXE) = range(16)
+_N_ROWS = 16
 
-    # Local execution (spec "Costs").
-    t_loc = a * d_bits / f_u
-    e_loc = sc.kappa * f_u**2 * a * d_bits
-    j_loc = w * t_loc + (1.0 - w) * e_loc
+
+@dataclasses.dataclass(frozen=True)
+class _TypeConstants:
+    """What depends only on the entity types (read-only arrays, shared between scenarios)."""
+
+    link: np.ndarray          # int64 [(S+1) U]: link code of pair (u, s) at s * U + u
+    is_g2g: np.ndarray        # bool [S+1, U]
+    is_a2h: np.ndarray        # bool [S+1, U]
+    node_template: np.ndarray  # [S+1+U, 4]: theta in column 0, zeros elsewhere
+    user_range: np.ndarray    # arange(U + 1)
+
+
+@functools.lru_cache(maxsize=256)
+def _type_constants(server_type: tuple[str, ...], user_type: tuple[str, ...]
+                    ) -> _TypeConstants:
+    n_servers, n_users = len(server_type), len(user_type)
+    user_is_au = np.array([t == "au" for t in user_type], dtype=bool)
+    server_is_hap = np.arange(n_servers) == 0
+    link = np.where(user_is_au[None, :], np.where(server_is_hap[:, None], LINK_A2H, LINK_A2G),
+                    np.where(server_is_hap[:, None], LINK_G2H, LINK_G2G)).astype(np.int64)
+    node_template = np.zeros((n_servers + n_users, 4))
+    node_template[:, 0] = [THETA[t] for t in (*server_type, *user_type)]
+    out = _TypeConstants(link=link.reshape(-1), is_g2g=link == LINK_G2G,
+                         is_a2h=link == LINK_A2H, node_template=node_template,
+                         user_range=np.arange(n_users + 1))
+    for array in vars(out).values():
+        array.setflags(write=False)
+    return out
+
+
+def _const(value: float) -> np.ndarray:
+    """A read-only 0-d float64 array: numpy combines it with an array faster than a Python
+    float (no scalar promotion step), with the same float64 operation and result."""
+    out = np.array(value, dtype=np.float64)
+    out.setflags(write=False)
+    return out
+
+
+_ONE, _TWENTY, _TEN, _ZERO = map(_const, (1.0, 20.0, 10.0, 0.0))
+_KM, _C, _LN2, _MIN_D = map(_const, (1e3, SPEED_OF_LIGHT_MPS, math.log(2.0), MIN_DISTANCE_M))
+
+
+_SCALARS = struct.Struct("11d")
+_SCENARIO_CONSTANTS: dict[bytes, tuple[np.ndarray, ...]] = {}
+
+
+def _scenario_constants(sc: Scenario) -> tuple[np.ndarray, ...]:
+    """The scalars of :func:`compute_derived` as 0-d arrays, each the same float as the
+    Python expression of the per-edge formulas: a, tau, kappa, B, sigma^2, g0, eta_LoS,
+    eta_NLoS, k1, -k2, 4 pi f_c, and 32.45 + 20 log10(f_c / 1 MHz) (A2H loss offset).
+    Cached by the scalars' bytes (so -0.0 and 0.0 are different keys)."""
+    key = _SCALARS.pack(sc.cycles_per_bit, sc.deadline_s, sc.kappa, sc.bandwidth_hz,
+                        sc.noise_w, sc.carrier_hz, sc.g0, sc.eta_los_db, sc.eta_nlos_db,
+                        sc.los_k1, sc.los_k2)
+    out = _SCENARIO_CONSTANTS.get(key)
+    if out is None:
+        a, tau, kappa, bandwidth_hz, noise_w, fc, g0, eta_los, eta_nlos, k1, k2 = \
+            _SCALARS.unpack(key)
+        a2h_offset = 32.45 + 20.0 * np.log10(fc / 1e6)
+        out = tuple(map(_const, (a, tau, kappa, bandwidth_hz, noise_w, g0, eta_los, eta_nlos,
+                                 k1, -k2, 4.0 * math.pi * fc, a2h_offset)))
+        if len(_SCENARIO_CONSTANTS) >= 64:
+            _SCENARIO_CONSTANTS.clear()
+        _SCENARIO_CONSTANTS[key] = out
+    return out
+
+
+def compute_derived(sc: Scenario) -> Derived:
+    """Compute :class:`Derived` (call :func:`derive` instead; it caches).
+
+    The formulas are those of the functions above, computed with few, small numpy calls
+    (the instances are small, so the calls' fixed cost is what counts): every per-pair
+    quantity once on the dense (server, user) grid, each link kind's loss on the whole grid
+    and then selected by kind, and the edges gathered from the grid in one ``take``. The
+    values are the per-edge formulas' bit for bit: the same elementwise operations on
+    contiguous float64 arrays (``tests/laenet/test_laenet_physics_fast.py`` compares it with
+    the former per-link-kind implementation)."""
+    n_servers, n_users = len(sc.server_type), len(sc.user_type)
+    d_bits, f_u, w = sc.user_data_bits, sc.user_cpu_hz, sc.user_delay_weight
+    tc = _type_constants(sc.server_type, sc.user_type)
+    a, tau, kappa, bandwidth, noise, g0, eta_los, eta_nlos, k1, minus_k2, four_pi_fc, \
+        a2h_offset = _scenario_constants(sc)
+    buf = np.empty((_N_ROWS, n_servers, n_users))
+
+    # Geometry on the grid [server, user]; coverage (unclamped distance, spec).
+    dx = sc.user_x_m - sc.server_x_m[:, None]
+    dy = sc.user_y_m - sc.server_y_m[:, None]
+    dz = sc.user_z_m - sc.server_z_m[:, None]
+    raw = np.sqrt(dx**2 + dy**2 + dz**2)
+    if sc.edges is None:
+        covered = raw <= sc.coverage_m
+        covered[0] = True
+        eu, es = np.nonzero(covered.T)  # by user, then server
+    else:
+        pairs = np.array(sorted(sc.edges), dtype=np.int64).reshape(-1, 2)
+        eu, es = pairs[:, 0].copy(), pairs[:, 1].copy()
+    flat = es * n_users + eu
+    n_edges = eu.size
+    dist = np.maximum(raw, _MIN_D, out=buf[_R_DIST])
+    elev = np.degrees(np.arctan2(np.abs(dz), np.hypot(dx, dy)), out=buf[_R_ELEV])
+
+    # Local execution (spec "Costs"), per user, broadcast over the grid's rows.
+    ad = a * d_bits
+    t_loc = np.divide(ad, f_u, out=buf[_R_TLOC])[0]
+    np.multiply(kappa * f_u**2 * a, d_bits, out=buf[_R_ELOC])
     lam = t_loc <= tau
 
-    # Edges and their channels.
-    eu, es = coverage_edges(sc)
-    user_is_au = np.array([t == "au" for t in sc.user_type], dtype=bool)
-    server_is_hap = np.arange(n_servers) == 0
-    au, hap = user_is_au[eu], server_is_hap[es]
-    link = np.where(au, np.where(hap, LINK_A2H, LINK_A2G), np.where(hap, LINK_G2H, LINK_G2G))
-    dx = sc.user_x_m[eu] - sc.server_x_m[es]
-    dy = sc.user_y_m[eu] - sc.server_y_m[es]
-    dz = sc.user_z_m[eu] - sc.server_z_m[es]
-    dist = distance_3d_m(dx, dy, dz)
-    elev = elevation_deg(np.hypot(dx, dy), dz)
-    gain = np.empty_like(dist)
-    m = link == LINK_G2G
-    gain[m] = path_gain_g2g(dist[m], sc.g0)
-    m = (link == LINK_G2H) | (link == LINK_A2G)
-    gain[m] = path_gain_air(dist[m], elev[m], sc.carrier_hz, sc.eta_los_db, sc.eta_nlos_db,
-                            sc.los_k1, sc.los_k2)
-    m = link == LINK_A2H
-    gain[m] = path_gain_a2h(dist[m], sc.carrier_hz)
-    rate = rate_bps(sc.bandwidth_hz, sc.user_tx_power_w[eu], gain, sc.noise_w)
+    with np.errstate(all="ignore"):
+        # Channels: the G2H / A2G and the A2H losses on the whole grid, the A2H one kept
+        # where the link is A2H; then the gain, and G2G's own formula where it is G2G.
+        # logs[0] = log10(4 pi f_c l / c) (free-space part), logs[1] = log10(l / 1 km).
+        rho = _ONE / (_ONE + k1 * np.exp(minus_k2 * (elev - k1)))
+        logs = np.empty((2, n_servers, n_users))
+        np.divide(np.multiply(four_pi_fc, dist, out=logs[0]), _C, out=logs[0])
+        np.divide(dist, _KM, out=logs[1])
+        logs = np.multiply(_TWENTY, np.log10(logs, out=logs), out=logs)
+        loss = logs[0] + rho * eta_los + (_ONE - rho) * eta_nlos
+        np.copyto(loss, a2h_offset + logs[1], where=tc.is_a2h)
+        gain = np.power(_TEN, np.divide(np.negative(loss, out=loss), _TEN, out=loss),
+                        out=buf[_R_GAIN])
+        np.copyto(gain, g0 / dist**2, where=tc.is_g2g)
+        p_tx = sc.user_tx_power_w
+        rate = np.divide(bandwidth * np.log1p(p_tx * gain / noise), _LN2, out=buf[_R_RATE])
 
-    # Offloading costs per edge (spec "Costs").
-    d_e, w_e = d_bits[eu], w[eu]
-    f_s = sc.server_cpu_hz[es]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_tr = np.where(rate > 0, d_e / rate, np.inf)
-        e_tr = sc.user_tx_power_w[eu] * t_tr
-        j_tr = w_e * t_tr + (1.0 - w_e) * e_tr
-        t_exe = a * d_e / f_s
-        e_exe = sc.server_active_power_w[es] * t_exe
-        j_exe = w_e * t_exe + (1.0 - w_e) * e_exe
-        slack_s = tau - t_tr
-        mu_raw = np.where(slack_s > 0, a * d_e / (slack_s * f_s), np.inf)
-    feasible = (t_tr < tau) & (mu_raw <= 1.0)
-    mu = np.where(feasible, mu_raw, 0.0)
+        # Offloading costs per pair (spec "Costs"). fmax(x, 0) maps x <= 0 and NaN to +0,
+        # so D / fmax(R, 0) = inf where R > 0 fails, and mu_raw = inf where tau - T_tr > 0
+        # fails: the "np.where(..., np.inf)" of the per-edge formulas.
+        f_s = sc.server_cpu_hz[:, None]
+        t_tr = np.divide(d_bits, np.fmax(rate, _ZERO), out=buf[_R_TTR])
+        np.multiply(p_tx, t_tr, out=buf[_R_ETR])
+        np.divide(ad, f_s, out=buf[_R_TEXE])
+        np.multiply(sc.server_active_power_w[:, None], buf[_R_TEXE], out=buf[_R_EEXE])
+        np.add(w * buf[_R_TLOC:_R_TEXE + 1], (_ONE - w) * buf[_R_ELOC:_R_EEXE + 1],
+               out=buf[_R_JLOC:_R_JEXE + 1])
+        np.divide(ad, np.fmax(tau - t_tr, _ZERO) * f_s, out=buf[_R_MU_RAW])
+    buf[_R_ONES] = 1.0
+    buf[_R_LAM] = lam
+    buf.setflags(write=False)  # the per-user views below are read-only too
+
+    # The edges, gathered in one call; feasible = (T_tr < tau and mu_raw <= 1), and
+    # mu_raw <= 1 already implies T_tr < tau.
+    per_edge = buf.reshape(_N_ROWS, -1).take(flat, axis=1)
+    per_edge.setflags(write=False)
+    feasible = per_edge[_R_MU_RAW] <= 1.0
+    mu = np.where(feasible, per_edge[_R_MU_RAW], _ZERO)
+    edge_features = np.empty((n_edges, 6))
+    edge_features[:, :5] = per_edge[:5].T
+    edge_features[:, 5] = mu
 
     # Lookups.
-    n_edges = eu.size
-    edge_id = np.full((n_users, n_servers), -1, dtype=np.int64)
-    edge_id[eu, es] = np.arange(n_edges)
-    starts = np.searchsorted(eu, np.arange(n_users + 1))
-    user_edges = tuple(_ro(np.arange(starts[u], starts[u + 1])) for u in range(n_users))
+    edge_range = np.arange(n_edges)
+    edge_id = np.empty((n_users, n_servers), dtype=np.int64)
+    edge_id.fill(-1)
+    edge_id[eu, es] = edge_range
+    edge_range.setflags(write=False)
+    starts = np.searchsorted(eu, tc.user_range).tolist()
+    user_edges = tuple([edge_range[i:j] for i, j in itertools.pairwise(starts)])
 
     # Graph features (spec "Graph features").
-    theta = np.array([THETA[t] for t in (*sc.server_type, *sc.user_type)], dtype=np.float64)
-    node_features = np.column_stack([
-        theta,
-        np.concatenate([np.zeros(n_servers), d_bits]),
-        np.concatenate([sc.server_cpu_hz, f_u]),
-        np.concatenate([np.zeros(n_servers), w]),
-    ])
-    edge_features = np.column_stack([
-        np.ones(n_edges), j_loc[eu], j_tr, j_exe, lam[eu].astype(np.float64), mu,
-    ]).reshape(n_edges, 6)
+    node_features = tc.node_template.copy()
+    node_features[n_servers:, 1] = d_bits
+    node_features[:n_servers, 2] = sc.server_cpu_hz
+    node_features[n_servers:, 2] = f_u
+    node_features[n_servers:, 3] = w
 
-    return Derived(
-        n_servers=n_servers, n_users=n_users, n_edges=n_edges, deadline_s=tau,
-        t_loc=_ro(t_loc), e_loc=_ro(e_loc), j_loc=_ro(j_loc), lam=_ro(lam),
-        edge_user=_ro(eu), edge_server=_ro(es), link=_ro(link.astype(np.int64)),
-        distance_m=_ro(dist), elevation_deg=_ro(elev), gain=_ro(gain), rate_bps=_ro(rate),
-        t_tr=_ro(t_tr), e_tr=_ro(e_tr), j_tr=_ro(j_tr),
-        t_exe=_ro(t_exe), e_exe=_ro(e_exe), j_exe=_ro(j_exe),
-        mu=_ro(mu), feasible=_ro(feasible), user_edges=user_edges, edge_id=_ro(edge_id),
-        node_features=_ro(node_features), edge_features=_ro(edge_features),
+    link = tc.link.take(flat)
+    for array in (lam, eu, es, link, mu, feasible, edge_id, node_features, edge_features):
+        array.setflags(write=False)
+    return _new_derived(
+        n_servers=n_servers, n_users=n_users, n_edges=n_edges, deadline_s=sc.deadline_s,
+        t_loc=buf[_R_TLOC, 0], e_loc=buf[_R_ELOC, 0], j_loc=buf[_R_JLOC, 0], lam=lam,
+        edge_user=eu, edge_server=es, link=link,
+        distance_m=per_edge[_R_DIST], elevation_deg=per_edge[_R_ELEV],
+        gain=per_edge[_R_GAIN], rate_bps=per_edge[_R_RATE],
+        t_tr=per_edge[_R_TTR], e_tr=per_edge[_R_ETR], j_tr=per_edge[_R_JTR],
+        t_exe=per_edge[_R_TEXE], e_exe=per_edge[_R_EEXE], j_exe=per_edge[_R_JEXE],
+        mu=mu, feasible=feasible, user_edges=user_edges, edge_id=edge_id,
+        node_features=node_features, edge_features=edge_features,
     )
+
+
+def _new_derived(**fields: object) -> Derived:
+    """``Derived(**fields)`` without the frozen dataclass's per-field ``object.__setattr__``
+    (a tenth of a small instance's derive time); same object, same fields (all of them:
+    ``tests/laenet/test_laenet_physics_fast.py``)."""
+    out = object.__new__(Derived)
+    out.__dict__.update(fields)
+    return out
 
 
 def padded_edge_features(
