@@ -51,6 +51,18 @@ def graph_spaces(n_nodes_max: int, n_node_features: int, n_edges_max: int,
     }
 
 
+def decision_space(n_nodes_max: int, n_node_features: int, n_edges_max: int,
+                   n_edge_features: int, n_global_features: int,
+                   action_mask_size: int) -> spaces.Dict:
+    """The full observation space of a constructive env: the padded graph
+    (:func:`graph_spaces`) plus ``action_mask`` and ``decision_index`` (the node decided)."""
+    obs = graph_spaces(n_nodes_max, n_node_features, n_edges_max, n_edge_features,
+                       n_global_features)
+    obs["action_mask"] = spaces.MultiBinary(action_mask_size)
+    obs["decision_index"] = spaces.Discrete(n_nodes_max)
+    return spaces.Dict(obs)
+
+
 def pad_rows(x: np.ndarray, n_rows: int, fill: float = 0.0,
              dtype: Any = FEATURE_DTYPE) -> np.ndarray:
     """``x`` ([n, ...] with n <= n_rows) padded with ``fill`` rows to [n_rows, ...]."""

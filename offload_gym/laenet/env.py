@@ -50,7 +50,7 @@ import numpy as np
 from gymnasium import spaces
 
 from offload_gym.core.errors import ScenarioError
-from offload_gym.core.graph import FEATURE_DTYPE, graph_spaces
+from offload_gym.core.graph import FEATURE_DTYPE, decision_space
 from offload_gym.core.status import Status
 from offload_gym.envs import InvalidActionError, check_invalid_action_mode, load_scenario_set
 from offload_gym.laenet.evaluate import FAILURE_RATIO, make_solution
@@ -187,11 +187,9 @@ class _LaenetEnvBase(gym.Env):
         self._edge_masks: dict[int, np.ndarray] = {}
         n_nodes = self.n_servers_max + self.n_users_max
         n_edges = 2 * self.n_users_max * self.n_servers_max
-        obs = graph_spaces(n_nodes, len(NODE_FEATURES), n_edges, len(EDGE_FEATURES),
-                           len(GLOBAL_FEATURES))
-        obs["action_mask"] = spaces.MultiBinary(self._action_mask_size())
-        obs["decision_index"] = spaces.Discrete(n_nodes)
-        self.observation_space = spaces.Dict(obs)
+        self.observation_space = decision_space(n_nodes, len(NODE_FEATURES), n_edges,
+                                                len(EDGE_FEATURES), len(GLOBAL_FEATURES),
+                                                self._action_mask_size())
         self._decisions = tuple(np.int64(k) for k in range(n_nodes))  # immutable, shared
         self._ep: _Episode | None = None
         self._fig: Any = None
