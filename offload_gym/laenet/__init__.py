@@ -10,13 +10,14 @@ from offload_gym.core.registry import register_solver
 from offload_gym.laenet.evaluate import FAILURE_RATIO, Evaluation, evaluate, make_solution
 from offload_gym.laenet.generator import SCALES, GeneratorStats, generate, generate_batch
 from offload_gym.laenet.physics import Derived, derive
+from offload_gym.laenet.pool import generate_pool
 from offload_gym.laenet.scenario import Scenario
 from offload_gym.laenet.solution import Solution
 from offload_gym.laenet.waterfill import LOCAL, assignment_cost, assignment_costs, waterfill
 
 _SOLVERS = {
     "brute": ("brute:solve_brute", "exhaustive enumeration (tiny instances)"),
-    "exact": ("exact:solve_exact", "certified optimum: outer-approximation MILP (HiGHS)"),
+    "exact": ("exact:solve_exact", "certified optimum: set-partition MILP (HiGHS)"),
     "pyomo": ("pyomo_model:solve_pyomo", "Pyomo model, any installed solver by name"),
     "mcmf": ("heuristics:solve_mcmf", "paper's min-cost-flow label generator + water-filling"),
     "greedy": ("heuristics:solve_greedy", "greedy by regret"),
@@ -42,6 +43,7 @@ __all__ = [
     "evaluate",
     "generate",
     "generate_batch",
+    "generate_pool",
     "make_solution",
     "waterfill",
 ]

@@ -56,6 +56,7 @@ from offload_gym.envs import InvalidActionError, check_invalid_action_mode, load
 from offload_gym.laenet.evaluate import FAILURE_RATIO, make_solution
 from offload_gym.laenet.generator import PRESETS, generate, resolve_scale
 from offload_gym.laenet.physics import Derived, derive
+from offload_gym.laenet.pool import generate_pool
 from offload_gym.laenet.scenario import Scenario
 from offload_gym.laenet.solution import FAILED, Solution
 from offload_gym.laenet.waterfill import CAPACITY_EPS, LOCAL, waterfill_small
@@ -96,6 +97,7 @@ GLOBAL_FEATURES = (
 _NF = {k: i for i, k in enumerate(NODE_FEATURES)}
 _EF = {k: i for i, k in enumerate(EDGE_FEATURES)}
 UNDECIDED = -2
+DEFAULT_POOL_SIZE = 256  # generated instances per generate_pool call
 # Divisors of Derived.node_features[:, 1:4] (D, f, w) and of Derived.edge_features (x / 1 = x).
 _NODE_SCALES = np.array([DATA_SCALE_BITS, CPU_SCALE_HZ, 1.0])
 _EDGE_SCALES = np.array([1.0, J_SCALE_J, J_SCALE_J, J_SCALE_J, 1.0, 1.0])
@@ -148,9 +150,14 @@ class _LaenetEnvBase(gym.Env):
         optimum_solver: str = "exact",
         invalid_action: str = "raise",
         solution_info: bool = True,
+        pool_size: int = DEFAULT_POOL_SIZE,
         seed: int | None = None,
         render_mode: str | None = None,
     ) -> None:
+        if isinstance(pool_size, bool) or not isinstance(pool_size, int | np.integer) \
+                or pool_size < 1:
+            raise ValueError(f"pool_size must be an int >= 1, got {pool_size!r}")
+        self.pool_size = int(pool_size)
         if preset not in PRESETS:
             raise ScenarioError("preset", f"unknown preset {preset!r} (known: {list(PRESETS)})")
         self.preset = preset
@@ -179,6 +186,7 @@ class _LaenetEnvBase(gym.Env):
                              f"{self.n_users_max}) below the instances' ({big_s}, {big_u})")
         self._init_seed = seed
         self._cursor = 0
+        self._pool: list[Scenario] = []  # generated scenarios not played yet (reversed)
         self._opt_cache: dict[int, Solution] = {}
         self._memo_cache: dict[int, dict[tuple[int, int], float]] = {}
         self._episode_cache: dict[int, _Episode] = {}
@@ -210,7 +218,12 @@ class _LaenetEnvBase(gym.Env):
             idx = self._cursor % len(self._scenarios)
             self._cursor += 1
             return self._scenarios[idx], idx
-        return generate(self.counts, self.np_random, self.preset), None
+        if self.pool_size == 1:  # the pre-pool sequence: one generator call per episode
+            return generate(self.counts, self.np_random, self.preset), None
+        if not self._pool:
+            self._pool = generate_pool(self.counts, self.pool_size, self.np_random,
+                                       self.preset)[::-1]
+        return self._pool.pop(), None
 
     def _seed_and_draw(self, seed: int | None, options: dict[str, Any] | None) -> _Episode:
         if seed is None and self._init_seed is not None:
@@ -218,6 +231,7 @@ class _LaenetEnvBase(gym.Env):
         super().reset(seed=seed)
         if seed is not None:
             self._cursor = 0
+            self._pool = []
         sc, idx = self._next_scenario(options)
         self._ep = self._start_episode(sc, idx)
         return self._ep

@@ -179,25 +179,36 @@ def _build(counts: tuple[int, int, int], gs_xy: np.ndarray, user_xy: np.ndarray,
     """The Scenario of these draws, built from arrays directly (the same object as
     ``Scenario.from_dict`` of the exchange-format dict, without its per-entry validation;
     :func:`_check_generated` validates the accepted instance once)."""
+    centre = _constants(counts)["centre"]
+    return scenario_from_arrays(
+        counts, _frozen(np.concatenate([centre, gs_xy[:, 0]])),
+        _frozen(np.concatenate([centre, gs_xy[:, 1]])), _frozen(user_xy[:, 0]),
+        _frozen(user_xy[:, 1]), _frozen(d_bits), _frozen(cpu_hz), _frozen(w))
+
+
+def scenario_from_arrays(counts: tuple[int, int, int], server_x_m: np.ndarray,
+                         server_y_m: np.ndarray, user_x_m: np.ndarray, user_y_m: np.ndarray,
+                         d_bits: np.ndarray, cpu_hz: np.ndarray, w: np.ndarray) -> Scenario:
+    """A ``gadsg2025`` Scenario holding these READ-ONLY float64 arrays as they are (server
+    arrays include the HAP first; no copy, no validation: see :func:`_check_generated`)."""
     const = _constants(counts)
-    centre = const["centre"]
     return Scenario(
         preset="gadsg2025",
         **_SCALARS,
         server_type=const["server_type"],
-        server_x_m=_frozen(np.concatenate([centre, gs_xy[:, 0]])),
-        server_y_m=_frozen(np.concatenate([centre, gs_xy[:, 1]])),
+        server_x_m=server_x_m,
+        server_y_m=server_y_m,
         server_z_m=const["server_z_m"],
         server_cpu_hz=const["server_cpu_hz"],
         server_active_power_w=const["server_active_power_w"],
         user_type=const["user_type"],
-        user_x_m=_frozen(user_xy[:, 0]),
-        user_y_m=_frozen(user_xy[:, 1]),
+        user_x_m=user_x_m,
+        user_y_m=user_y_m,
         user_z_m=const["user_z_m"],
-        user_data_bits=_frozen(d_bits),
-        user_cpu_hz=_frozen(cpu_hz),
+        user_data_bits=d_bits,
+        user_cpu_hz=cpu_hz,
         user_tx_power_w=const["user_tx_power_w"],
-        user_delay_weight=_frozen(w),
+        user_delay_weight=w,
         edges=None,
     )
 

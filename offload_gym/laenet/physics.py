@@ -238,9 +238,15 @@ def _scenario_constants(sc: Scenario) -> tuple[np.ndarray, ...]:
     Python expression of the per-edge formulas: a, tau, kappa, B, sigma^2, g0, eta_LoS,
     eta_NLoS, k1, -k2, 4 pi f_c, and 32.45 + 20 log10(f_c / 1 MHz) (A2H loss offset).
     Cached by the scalars' bytes (so -0.0 and 0.0 are different keys)."""
-    key = _SCALARS.pack(sc.cycles_per_bit, sc.deadline_s, sc.kappa, sc.bandwidth_hz,
-                        sc.noise_w, sc.carrier_hz, sc.g0, sc.eta_los_db, sc.eta_nlos_db,
-                        sc.los_k1, sc.los_k2)
+    return scalar_constants(sc.cycles_per_bit, sc.deadline_s, sc.kappa, sc.bandwidth_hz,
+                            sc.noise_w, sc.carrier_hz, sc.g0, sc.eta_los_db, sc.eta_nlos_db,
+                            sc.los_k1, sc.los_k2)
+
+
+def scalar_constants(*scalars: float) -> tuple[np.ndarray, ...]:
+    """:func:`_scenario_constants` of these 11 scalars (a, tau, kappa, B, sigma^2, f_c, g0,
+    eta_LoS, eta_NLoS, k1, k2), for callers that hold arrays rather than a Scenario."""
+    key = _SCALARS.pack(*scalars)
     out = _SCENARIO_CONSTANTS.get(key)
     if out is None:
         a, tau, kappa, bandwidth_hz, noise_w, fc, g0, eta_los, eta_nlos, k1, k2 = \
@@ -254,44 +260,66 @@ def _scenario_constants(sc: Scenario) -> tuple[np.ndarray, ...]:
     return out
 
 
-def compute_derived(sc: Scenario) -> Derived:
-    """Compute :class:`Derived` (call :func:`derive` instead; it caches).
+@dataclasses.dataclass(frozen=True)
+class PairGrid:
+    """Every per-(server, user) quantity of one scenario, or of a batch of same-shape
+    scenarios (leading axes ``*B``), as :func:`pair_grid` computes it.
 
-    The formulas are those of the functions above, computed with few, small numpy calls
-    (the instances are small, so the calls' fixed cost is what counts): every per-pair
-    quantity once on the dense (server, user) grid, each link kind's loss on the whole grid
-    and then selected by kind, and the edges gathered from the grid in one ``take``. The
-    values are the per-edge formulas' bit for bit: the same elementwise operations on
-    contiguous float64 arrays (``tests/laenet/test_laenet_physics_fast.py`` compares it with
-    the former per-link-kind implementation)."""
-    n_servers, n_users = len(sc.server_type), len(sc.user_type)
-    d_bits, f_u, w = sc.user_data_bits, sc.user_cpu_hz, sc.user_delay_weight
-    tc = _type_constants(sc.server_type, sc.user_type)
+    ``buf`` [*B, 16, S+1, U]: rows ``_R_*`` (read-only); ``raw_distance_m`` [*B, S+1, U]: the
+    unclamped distance (the coverage test's); ``lam`` [*B, U]."""
+
+    buf: np.ndarray
+    raw_distance_m: np.ndarray
+    lam: np.ndarray
+
+    def covered(self, coverage_m: float) -> np.ndarray:
+        """bool [*B, S+1, U]: distance <= R_cov, and every user to the HAP (row 0)."""
+        out = self.raw_distance_m <= coverage_m
+        out[..., 0, :] = True
+        return out
+
+    def feasible(self) -> np.ndarray:
+        """bool [*B, S+1, U]: mu_raw <= 1 (implies T_tr < tau), on every pair."""
+        return self.buf[..., _R_MU_RAW, :, :] <= 1.0
+
+
+def pair_grid(server_xyz_m: tuple[np.ndarray, np.ndarray, np.ndarray],
+              user_xyz_m: tuple[np.ndarray, np.ndarray, np.ndarray],
+              d_bits: np.ndarray, f_u: np.ndarray, w: np.ndarray, p_tx: np.ndarray,
+              server_cpu_hz: np.ndarray, server_active_power_w: np.ndarray,
+              tc: _TypeConstants, constants: tuple[np.ndarray, ...]) -> PairGrid:
+    """The per-pair formulas of SPEC-LAENET "Channels and rates" and "Costs" on the dense
+    (server, user) grid. Server arrays are [*B, S+1] (or [S+1], shared), user arrays
+    [*B, U] (or [U]); every operation is elementwise, so each instance's values are the
+    same, bit for bit, whether it is computed alone or inside a batch."""
+    def per_user(x: np.ndarray) -> np.ndarray:
+        return x[..., None, :]
+
+    def per_server(x: np.ndarray) -> np.ndarray:
+        return x[..., :, None]
+
     a, tau, kappa, bandwidth, noise, g0, eta_los, eta_nlos, k1, minus_k2, four_pi_fc, \
-        a2h_offset = _scenario_constants(sc)
-    buf = np.empty((_N_ROWS, n_servers, n_users))
+        a2h_offset = constants
+    sx, sy, sz = map(per_server, server_xyz_m)
+    ux, uy, uz = map(per_user, user_xyz_m)
 
-    # Geometry on the grid [server, user]; coverage (unclamped distance, spec).
-    dx = sc.user_x_m - sc.server_x_m[:, None]
-    dy = sc.user_y_m - sc.server_y_m[:, None]
-    dz = sc.user_z_m - sc.server_z_m[:, None]
+    # Geometry on the grid [server, user]; coverage uses the unclamped distance (spec).
+    dx, dy, dz = ux - sx, uy - sy, uz - sz
     raw = np.sqrt(dx**2 + dy**2 + dz**2)
-    if sc.edges is None:
-        covered = raw <= sc.coverage_m
-        covered[0] = True
-        eu, es = np.nonzero(covered.T)  # by user, then server
-    else:
-        pairs = np.array(sorted(sc.edges), dtype=np.int64).reshape(-1, 2)
-        eu, es = pairs[:, 0].copy(), pairs[:, 1].copy()
-    flat = es * n_users + eu
-    n_edges = eu.size
-    dist = np.maximum(raw, _MIN_D, out=buf[_R_DIST])
-    elev = np.degrees(np.arctan2(np.abs(dz), np.hypot(dx, dy)), out=buf[_R_ELEV])
+    buf = np.empty((*raw.shape[:-2], _N_ROWS, *raw.shape[-2:]))
+
+    def row(r: int) -> np.ndarray:
+        return buf[..., r, :, :]
+
+    dist = np.maximum(raw, _MIN_D, out=row(_R_DIST))
+    np.degrees(np.arctan2(np.abs(dz), np.hypot(dx, dy)), out=row(_R_ELEV))
+    elev = row(_R_ELEV)
 
     # Local execution (spec "Costs"), per user, broadcast over the grid's rows.
-    ad = a * d_bits
-    t_loc = np.divide(ad, f_u, out=buf[_R_TLOC])[0]
-    np.multiply(kappa * f_u**2 * a, d_bits, out=buf[_R_ELOC])
+    d_u, f_uu, w_u = per_user(d_bits), per_user(f_u), per_user(w)
+    ad = a * d_u
+    t_loc = np.divide(ad, f_uu, out=row(_R_TLOC))[..., 0, :]
+    np.multiply(kappa * f_uu**2 * a, d_u, out=row(_R_ELOC))
     lam = t_loc <= tau
 
     with np.errstate(all="ignore"):
@@ -299,73 +327,132 @@ def compute_derived(sc: Scenario) -> Derived:
         # where the link is A2H; then the gain, and G2G's own formula where it is G2G.
         # logs[0] = log10(4 pi f_c l / c) (free-space part), logs[1] = log10(l / 1 km).
         rho = _ONE / (_ONE + k1 * np.exp(minus_k2 * (elev - k1)))
-        logs = np.empty((2, n_servers, n_users))
+        logs = np.empty((2, *raw.shape))
         np.divide(np.multiply(four_pi_fc, dist, out=logs[0]), _C, out=logs[0])
         np.divide(dist, _KM, out=logs[1])
         logs = np.multiply(_TWENTY, np.log10(logs, out=logs), out=logs)
         loss = logs[0] + rho * eta_los + (_ONE - rho) * eta_nlos
         np.copyto(loss, a2h_offset + logs[1], where=tc.is_a2h)
         gain = np.power(_TEN, np.divide(np.negative(loss, out=loss), _TEN, out=loss),
-                        out=buf[_R_GAIN])
+                        out=row(_R_GAIN))
         np.copyto(gain, g0 / dist**2, where=tc.is_g2g)
-        p_tx = sc.user_tx_power_w
-        rate = np.divide(bandwidth * np.log1p(p_tx * gain / noise), _LN2, out=buf[_R_RATE])
+        p_tx_u = per_user(p_tx)
+        rate = np.divide(bandwidth * np.log1p(p_tx_u * gain / noise), _LN2, out=row(_R_RATE))
 
         # Offloading costs per pair (spec "Costs"). fmax(x, 0) maps x <= 0 and NaN to +0,
         # so D / fmax(R, 0) = inf where R > 0 fails, and mu_raw = inf where tau - T_tr > 0
         # fails: the "np.where(..., np.inf)" of the per-edge formulas.
-        f_s = sc.server_cpu_hz[:, None]
-        t_tr = np.divide(d_bits, np.fmax(rate, _ZERO), out=buf[_R_TTR])
-        np.multiply(p_tx, t_tr, out=buf[_R_ETR])
-        np.divide(ad, f_s, out=buf[_R_TEXE])
-        np.multiply(sc.server_active_power_w[:, None], buf[_R_TEXE], out=buf[_R_EEXE])
-        np.add(w * buf[_R_TLOC:_R_TEXE + 1], (_ONE - w) * buf[_R_ELOC:_R_EEXE + 1],
-               out=buf[_R_JLOC:_R_JEXE + 1])
-        np.divide(ad, np.fmax(tau - t_tr, _ZERO) * f_s, out=buf[_R_MU_RAW])
-    buf[_R_ONES] = 1.0
-    buf[_R_LAM] = lam
-    buf.setflags(write=False)  # the per-user views below are read-only too
+        f_s = per_server(server_cpu_hz)
+        t_tr = np.divide(d_u, np.fmax(rate, _ZERO), out=row(_R_TTR))
+        np.multiply(p_tx_u, t_tr, out=row(_R_ETR))
+        np.divide(ad, f_s, out=row(_R_TEXE))
+        np.multiply(per_server(server_active_power_w), row(_R_TEXE), out=row(_R_EEXE))
+        np.add(w_u[..., None, :, :] * buf[..., _R_TLOC:_R_TEXE + 1, :, :],
+               (_ONE - w_u[..., None, :, :]) * buf[..., _R_ELOC:_R_EEXE + 1, :, :],
+               out=buf[..., _R_JLOC:_R_JEXE + 1, :, :])
+        np.divide(ad, np.fmax(tau - t_tr, _ZERO) * f_s, out=row(_R_MU_RAW))
+    row(_R_ONES)[...] = 1.0
+    row(_R_LAM)[...] = per_user(lam)
+    buf.setflags(write=False)  # the per-user views of the Derived are read-only too
+    return PairGrid(buf=buf, raw_distance_m=raw, lam=lam)
 
+
+def compute_derived(sc: Scenario) -> Derived:
+    """Compute :class:`Derived` (call :func:`derive` instead; it caches).
+
+    The formulas are those of the functions above, computed with few, small numpy calls
+    (the instances are small, so the calls' fixed cost is what counts): every per-pair
+    quantity once on the dense (server, user) grid (:func:`pair_grid`), each link kind's
+    loss on the whole grid and then selected by kind, and the edges gathered from the grid
+    in one ``take`` (:func:`derived_from_grid`). The values are the per-edge formulas' bit
+    for bit: the same elementwise operations on float64 arrays
+    (``tests/laenet/test_laenet_physics_fast.py`` compares it with the former
+    per-link-kind implementation)."""
+    tc = _type_constants(sc.server_type, sc.user_type)
+    grid = pair_grid((sc.server_x_m, sc.server_y_m, sc.server_z_m),
+                     (sc.user_x_m, sc.user_y_m, sc.user_z_m), sc.user_data_bits,
+                     sc.user_cpu_hz, sc.user_delay_weight, sc.user_tx_power_w,
+                     sc.server_cpu_hz, sc.server_active_power_w, tc, _scenario_constants(sc))
+    if sc.edges is None:
+        eu, es = np.nonzero(grid.covered(sc.coverage_m).T)  # by user, then server
+    else:
+        pairs = np.array(sorted(sc.edges), dtype=np.int64).reshape(-1, 2)
+        eu, es = pairs[:, 0].copy(), pairs[:, 1].copy()
+    return derived_batch(grid.buf[None], grid.lam[None], np.zeros(eu.size, dtype=np.int64),
+                         eu, es, sc.server_cpu_hz, sc.user_data_bits[None],
+                         sc.user_cpu_hz[None], sc.user_delay_weight[None], tc,
+                         sc.deadline_s)[0]
+
+
+def derived_batch(buf: np.ndarray, lam: np.ndarray, edge_instance: np.ndarray,
+                  edge_user: np.ndarray, edge_server: np.ndarray, server_cpu_hz: np.ndarray,
+                  d_bits: np.ndarray, f_u: np.ndarray, w: np.ndarray, tc: _TypeConstants,
+                  deadline_s: float) -> list[Derived]:
+    """The :class:`Derived` of each of B same-shape instances from their grid (``buf``
+    [B, 16, S+1, U], ``lam`` [B, U] of :func:`pair_grid`) and their edges, listed by
+    instance, then user, then server (``edge_instance``, ``edge_user``, ``edge_server``).
+    Per-user arrays are [B, U]; ``server_cpu_hz`` [S+1] or [B, S+1].
+
+    Every per-edge array is gathered for the whole batch in one call; each instance's
+    Derived holds read-only views of them (a batch of one is :func:`compute_derived`)."""
+    n_batch, _, n_servers, n_users = buf.shape
+    eu, es = edge_user, edge_server
+    flat = es * n_users + eu
+    grid_flat = buf.transpose(1, 0, 2, 3).reshape(_N_ROWS, -1)  # a view when B = 1
     # The edges, gathered in one call; feasible = (T_tr < tau and mu_raw <= 1), and
     # mu_raw <= 1 already implies T_tr < tau.
-    per_edge = buf.reshape(_N_ROWS, -1).take(flat, axis=1)
-    per_edge.setflags(write=False)
+    per_edge = grid_flat.take(edge_instance * (n_servers * n_users) + flat, axis=1)
     feasible = per_edge[_R_MU_RAW] <= 1.0
     mu = np.where(feasible, per_edge[_R_MU_RAW], _ZERO)
-    edge_features = np.empty((n_edges, 6))
+    edge_features = np.empty((eu.size, 6))
     edge_features[:, :5] = per_edge[:5].T
     edge_features[:, 5] = mu
-
-    # Lookups.
-    edge_range = np.arange(n_edges)
-    edge_id = np.empty((n_users, n_servers), dtype=np.int64)
-    edge_id.fill(-1)
-    edge_id[eu, es] = edge_range
-    edge_range.setflags(write=False)
-    starts = np.searchsorted(eu, tc.user_range).tolist()
-    user_edges = tuple([edge_range[i:j] for i, j in itertools.pairwise(starts)])
-
-    # Graph features (spec "Graph features").
-    node_features = tc.node_template.copy()
-    node_features[n_servers:, 1] = d_bits
-    node_features[:n_servers, 2] = sc.server_cpu_hz
-    node_features[n_servers:, 2] = f_u
-    node_features[n_servers:, 3] = w
-
     link = tc.link.take(flat)
-    for array in (lam, eu, es, link, mu, feasible, edge_id, node_features, edge_features):
-        array.setflags(write=False)
-    return _new_derived(
-        n_servers=n_servers, n_users=n_users, n_edges=n_edges, deadline_s=sc.deadline_s,
-        t_loc=buf[_R_TLOC, 0], e_loc=buf[_R_ELOC, 0], j_loc=buf[_R_JLOC, 0], lam=lam,
-        edge_user=eu, edge_server=es, link=link,
-        distance_m=per_edge[_R_DIST], elevation_deg=per_edge[_R_ELEV],
-        gain=per_edge[_R_GAIN], rate_bps=per_edge[_R_RATE],
-        t_tr=per_edge[_R_TTR], e_tr=per_edge[_R_ETR], j_tr=per_edge[_R_JTR],
-        t_exe=per_edge[_R_TEXE], e_exe=per_edge[_R_EEXE], j_exe=per_edge[_R_JEXE],
-        mu=mu, feasible=feasible, user_edges=user_edges, edge_id=edge_id,
-        node_features=node_features, edge_features=edge_features,
-    )
+
+    # Lookups: local edge numbers, edge_id [B, U, S+1], per-user edge ranges.
+    counts = np.bincount(edge_instance, minlength=n_batch)
+    offsets = np.zeros(n_batch + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    local = np.arange(eu.size) - offsets[edge_instance]
+    edge_id = np.full((n_batch, n_users, n_servers), -1, dtype=np.int64)
+    edge_id[edge_instance, eu, es] = local
+    # first edge of each (instance, user), in the instance's own edge numbers
+    first = np.searchsorted(edge_instance * n_users + eu, np.arange(n_batch * n_users))
+    starts = (first - np.repeat(offsets[:-1], n_users)).tolist()
+    edge_range = np.arange(int(counts.max(initial=0)))
+
+    # Graph features (spec "Graph features"): [theta, D, f, w] per node.
+    node_features = np.broadcast_to(tc.node_template,
+                                    (n_batch, *tc.node_template.shape)).copy()
+    node_features[:, n_servers:, 1] = d_bits
+    node_features[:, :n_servers, 2] = server_cpu_hz
+    node_features[:, n_servers:, 2] = f_u
+    node_features[:, n_servers:, 3] = w
+
+    for array in (buf, per_edge, eu, es, link, mu, feasible, edge_id, node_features,
+                  edge_features, edge_range, lam):
+        if array.flags.writeable:
+            array.setflags(write=False)
+    offsets_list = offsets.tolist()
+    out = []
+    for b in range(n_batch):
+        o, p = offsets_list[b], offsets_list[b + 1]
+        st = starts[b * n_users:(b + 1) * n_users]
+        st.append(p - o)
+        user_edges = tuple([edge_range[i:j] for i, j in itertools.pairwise(st)])
+        out.append(_new_derived(
+            n_servers=n_servers, n_users=n_users, n_edges=p - o, deadline_s=deadline_s,
+            t_loc=buf[b, _R_TLOC, 0], e_loc=buf[b, _R_ELOC, 0], j_loc=buf[b, _R_JLOC, 0],
+            lam=lam[b], edge_user=eu[o:p], edge_server=es[o:p], link=link[o:p],
+            distance_m=per_edge[_R_DIST, o:p], elevation_deg=per_edge[_R_ELEV, o:p],
+            gain=per_edge[_R_GAIN, o:p], rate_bps=per_edge[_R_RATE, o:p],
+            t_tr=per_edge[_R_TTR, o:p], e_tr=per_edge[_R_ETR, o:p],
+            j_tr=per_edge[_R_JTR, o:p], t_exe=per_edge[_R_TEXE, o:p],
+            e_exe=per_edge[_R_EEXE, o:p], j_exe=per_edge[_R_JEXE, o:p],
+            mu=mu[o:p], feasible=feasible[o:p], user_edges=user_edges, edge_id=edge_id[b],
+            node_features=node_features[b], edge_features=edge_features[o:p],
+        ))
+    return out
 
 
 def _new_derived(**fields: object) -> Derived:
