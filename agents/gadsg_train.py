@@ -121,12 +121,21 @@ def _labelled(scale: str, count: int, seed: int, progress: bool) -> LabelledSet:
 
 
 def dataset_data(directory: str, split: str) -> tuple[LabelledSet, Normalisation]:
-    """A split of an ``offload-gym dataset`` directory and its normalisation constants."""
+    """A split of an ``offload-gym dataset`` directory and its normalisation constants.
+
+    ``directory`` may list several datasets of one scale, comma-separated: their splits are
+    concatenated and the constants are computed from the concatenated split (for one
+    directory they are its metadata's, computed the same way from its train split)."""
     from offload_gym.datasets import load
 
-    ds = load(directory, split)
-    return (LabelledSet(ds.scenarios(), ds.arrays["label_choice"], ds.arrays["label_share"],
-                        ds.arrays["label_cost"]), Normalisation.from_metadata(ds.metadata))
+    dirs = [d for d in directory.split(",") if d]
+    parts = [load(d, split) for d in dirs]
+    data = LabelledSet([s for ds in parts for s in ds.scenarios()],
+                       *(np.concatenate([ds.arrays[k] for ds in parts])
+                         for k in ("label_choice", "label_share", "label_cost")))
+    if len(parts) == 1:
+        return data, Normalisation.from_metadata(parts[0].metadata)
+    return data, Normalisation.from_derived([derive(s) for s in data.scenarios])
 
 
 def build_graphs(data: LabelledSet, norm: Normalisation, dense: bool = False
@@ -257,7 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("method", choices=sorted(METHODS))
     p.add_argument("--scale", default="gs3_gu6_au4")
-    p.add_argument("--data", default=None, help="dataset directory (offload-gym dataset)")
+    p.add_argument("--data", default=None,
+                   help="dataset directory (offload-gym dataset); several of one scale: "
+                        "DIR1,DIR2 (train / val splits concatenated)")
     p.add_argument("--count", type=int, default=3000,
                    help="instances generated and labelled when --data is absent")
     p.add_argument("--config", choices=sorted(CONFIGS), default="small")

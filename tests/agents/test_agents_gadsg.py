@@ -205,3 +205,24 @@ def test_shipped_gadsg_beats_random_feasible_by_a_margin():
                                                                           strict=True)]) / opt
     assert np.all(r_g >= 1 - 1e-9)
     assert r_g.mean() <= r_r.mean() - 0.2
+
+
+def test_training_data_from_several_dataset_directories(tmp_path):
+    from agents.gadsg_train import dataset_data
+    from offload_gym.datasets import DatasetSpec, build_dataset
+
+    dirs = []
+    for seed in (1, 2):
+        spec = DatasetSpec("laenet", "gadsg2025", 10, seed=seed, scale="gs2_gu4_au2",
+                           solver="brute", shard_size=5, split=(0.8, 0.2, 0.0))
+        build_dataset(spec, tmp_path / f"d{seed}", workers=1, progress=False)
+        dirs.append(str(tmp_path / f"d{seed}"))
+    one, norm_one = dataset_data(dirs[0], "train")
+    both, norm_both = dataset_data(",".join(dirs), "train")
+    two, _ = dataset_data(dirs[1], "train")
+    assert len(both.scenarios) == len(one.scenarios) + len(two.scenarios) == 16
+    assert both.scenarios[:8] == one.scenarios and both.scenarios[8:] == two.scenarios
+    np.testing.assert_array_equal(both.choice, np.concatenate([one.choice, two.choice]))
+    # one directory: its metadata's constants, which are those of its train split
+    assert norm_one == Normalisation.from_derived([derive(s) for s in one.scenarios])
+    assert norm_both == Normalisation.from_derived([derive(s) for s in both.scenarios])
