@@ -138,6 +138,16 @@ def dataset_data(directory: str, split: str) -> tuple[LabelledSet, Normalisation
     return data, Normalisation.from_derived([derive(s) for s in data.scenarios])
 
 
+def dataset_commands(directory: str) -> str:
+    """The ``offload-gym dataset`` commands that rebuild the datasets of ``--data`` (from
+    their metadata), joined by " && "."""
+    from offload_gym.datasets import DatasetSpec
+    from offload_gym.datasets.metadata import read_metadata
+
+    return " && ".join(DatasetSpec.from_dict(read_metadata(Path(d))["spec"]).command(d)
+                       for d in directory.split(",") if d)
+
+
 def build_graphs(data: LabelledSet, norm: Normalisation, dense: bool = False
                  ) -> list[InstanceGraph]:
     return [instance_graph(derive(s), norm, dense, data.choice[i], data.share[i])
@@ -232,6 +242,8 @@ def train(cfg: TrainConfig, out: str | Path | None = None, *, resume: bool = Fal
         "n_train": len(graphs_tr), "n_val": len(graphs_va), "history": history,
         "command": command, "wall_time_s": time.perf_counter() - start,
     }
+    if cfg.data:
+        ckpt["data_command"] = dataset_commands(cfg.data)
     if out is not None:
         torch.save(ckpt, out)
     return ckpt

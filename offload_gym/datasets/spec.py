@@ -85,6 +85,18 @@ class DatasetSpec:
         d["overrides"] = {k: v for k, v in self.overrides}
         return d
 
+    def command(self, out: str) -> str:
+        """The ``offload-gym dataset`` command that builds this dataset into ``out`` (the
+        bytes do not depend on ``--workers``, so it is left out)."""
+        size = f"--size {self.size}" if self.problem == "vec" else f"--scale {self.scale}"
+        flags = {"speed_mps": "--speed", "deadline_s": "--deadline",
+                 "bandwidth_hz": "--bandwidth"}
+        extra = "".join(f" {flags[k]} {v!r}" for k, v in self.overrides)
+        split = ",".join(f"{f:g}" for f in self.split)
+        return (f"offload-gym dataset --problem {self.problem} --preset {self.preset} {size} "
+                f"--count {self.count} --seed {self.seed} --solver {self.solver} "
+                f"--shard-size {self.shard_size} --split {split}{extra} --out {out}")
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DatasetSpec:
         d = dict(d)

@@ -208,7 +208,7 @@ def test_shipped_gadsg_beats_random_feasible_by_a_margin():
 
 
 def test_training_data_from_several_dataset_directories(tmp_path):
-    from agents.gadsg_train import dataset_data
+    from agents.gadsg_train import dataset_commands, dataset_data
     from offload_gym.datasets import DatasetSpec, build_dataset
 
     dirs = []
@@ -226,3 +226,6 @@ def test_training_data_from_several_dataset_directories(tmp_path):
     # one directory: its metadata's constants, which are those of its train split
     assert norm_one == Normalisation.from_derived([derive(s) for s in one.scenarios])
     assert norm_both == Normalisation.from_derived([derive(s) for s in both.scenarios])
+    commands = dataset_commands(",".join(dirs)).split(" && ")
+    assert [c.split("--out ")[1] for c in commands] == dirs
+    assert "--seed 1 " in commands[0] and "--seed 2 " in commands[1]

@@ -53,3 +53,22 @@ def test_plan_splits_by_index_and_shards():
     assert starts == sorted(starts) and sum(s.count for s in shards) == 120
     big = DatasetSpec("vec", "kato2025", 100_000, size=50)
     assert big.split_counts() == {"train": 70_000, "val": 15_000, "test": 15_000}
+
+
+@pytest.mark.parametrize("spec", [
+    DatasetSpec("vec", "mobility_stress", 12, seed=3, size=4, shard_size=5,
+                overrides=(("speed_mps", 15.0),)),
+    DatasetSpec("laenet", "gadsg2025", 6, seed=5, scale="gs2_gu4_au2", solver="brute",
+                shard_size=3, split=(0.5, 0.0, 0.5)),
+], ids=["vec", "laenet"])
+def test_spec_command_rebuilds_the_same_bytes(tmp_path, spec):
+    import shlex
+
+    from offload_gym.cli import main as cli_main
+
+    build_dataset(spec, tmp_path / "api", workers=1, progress=False)
+    command = spec.command(str(tmp_path / "cli"))
+    words = shlex.split(command)
+    assert words[:2] == ["offload-gym", "dataset"]
+    assert cli_main([*words[1:], "--no-progress"]) == 0
+    assert _files(tmp_path / "api") == _files(tmp_path / "cli")
