@@ -11,7 +11,8 @@ decoding + optimal water-filling shares: the default solver), ``raw`` (the same 
 the model's own shares, normalised per server) and ``argmax`` (per-user argmax, no capacity
 check, water-filling shares: measures how often the spec's repair is needed).
 Latency: model = sampling time per instance (batched over the split), decode = decoding +
-scoring through ``make_solution``; baselines: wall time per instance.
+scoring through ``make_solution``; with ``--single N`` also both for N instances given one at
+a time (own-scale models, ``wf``); baselines: wall time per instance.
 """
 
 from __future__ import annotations
@@ -40,9 +41,34 @@ VARIANTS = {"wf": ("waterfill", "greedy"), "raw": ("model", "greedy"),
 BASELINES = ("re", "ao", "mcmf", "random")
 
 
+def single_latency(path: Path, scenarios: Sequence[Any], seed: int = 0
+                   ) -> tuple[float, float]:
+    """(model s, decode s) per instance when instances come ONE AT A TIME (batch of one:
+    the K samples of one graph; default ``wf`` decoding + ``make_solution``), mean over
+    ``scenarios``."""
+    model, diffusion, norm, ckpt = load_model(str(path))
+    k, steps = ckpt["inference"]["samples"], ckpt["inference"]["steps"]
+    shares, decode = VARIANTS["wf"]
+    model_s = decode_s = 0.0
+    for sc in scenarios:
+        t0 = time.perf_counter()
+        d = derive(sc)
+        g = instance_graph(d, norm)
+        p1, y_edge, offs = sample(model, diffusion, [g], k, steps,
+                                  torch.Generator().manual_seed(seed))
+        t1 = time.perf_counter()
+        dec = pick(d, g, p1, y_edge, offs, 0, 1, k, shares, decode)
+        make_solution(sc, dec.choice, dec.share, ckpt["method"], Status.FEASIBLE, 0.0)
+        model_s += t1 - t0
+        decode_s += time.perf_counter() - t1
+    n = max(len(scenarios), 1)
+    return model_s / n, decode_s / n
+
+
 def run_diffusion(path: Path, scenarios: Sequence[Any], seed: int = 0
                   ) -> dict[str, tuple[list[Any], float, float]]:
-    """variant -> (solutions, model s / instance, decode s / instance)."""
+    """variant -> (solutions, model s / instance, decode s / instance), the K samples of
+    every instance drawn in ONE batch (model time = batched sampling / n)."""
     model, diffusion, norm, ckpt = load_model(str(path))
     derived = [derive(s) for s in scenarios]
     graphs = [instance_graph(d, norm) for d in derived]
@@ -74,19 +100,25 @@ def run_baseline(name: str, scenarios: Sequence[Any]) -> tuple[list[Any], float]
 
 
 def row(method: str, scale: str, trained_on: str, scenarios, sols, ref, model_s: float,
-        decode_s: float) -> dict[str, Any]:
+        decode_s: float, single: tuple[float, float] | None = None) -> dict[str, Any]:
     r = summarise(score_laenet(scenarios, sols, ref), "laenet")
-    return {"method": method, "test_scale": scale, "trained_on": trained_on,
-            **{k: r[k] for k in ("n", "ratio_mean", "ratio_p90", "ratio_max", "accuracy",
-                                 "valid_rate", "repaired_rate", "failed_rate",
-                                 "share_quality")},
-            "model_ms": 1e3 * model_s, "decode_ms": 1e3 * decode_s}
+    out = {"method": method, "test_scale": scale, "trained_on": trained_on,
+           **{k: r[k] for k in ("n", "ratio_mean", "ratio_p90", "ratio_max", "accuracy",
+                                "valid_rate", "repaired_rate", "failed_rate",
+                                "share_quality")},
+           "model_ms": 1e3 * model_s, "decode_ms": 1e3 * decode_s}
+    if single is not None:
+        out["model_ms_single"], out["decode_ms_single"] = (1e3 * v for v in single)
+    return out
 
 
 def evaluate_all(data_root: Path, scales: Sequence[str], limit: int | None,
                  baselines: Sequence[str] = BASELINES,
                  models: Sequence[str] = ("gadsg", "gdsg"),
-                 trained_on: Sequence[str] | None = None) -> list[dict[str, Any]]:
+                 trained_on: Sequence[str] | None = None,
+                 n_single: int = 0) -> list[dict[str, Any]]:
+    """Every row of the tables; ``n_single`` > 0 also times that many instances one at a
+    time for each model on its own training scale (:func:`single_latency`)."""
     from offload_gym.datasets import load
 
     rows = []
@@ -98,9 +130,11 @@ def evaluate_all(data_root: Path, scales: Sequence[str], limit: int | None,
                 trained = "gs{}_gu{}_au{}".format(*counts)
                 if trained_on and trained not in trained_on:
                     continue
+                single = single_latency(path, scs[:n_single]) \
+                    if n_single and trained == scale else None
                 for variant, (sols, m_s, d_s) in run_diffusion(path, scs).items():
                     rows.append(row(f"{method}-{variant}", scale, trained, scs, sols, ref,
-                                    m_s, d_s))
+                                    m_s, d_s, single if variant == "wf" else None))
                     print(_fmt(rows[-1]), file=sys.stderr)
         for name in baselines:
             sols, wall = run_baseline(name, scs)
@@ -113,12 +147,18 @@ def _fmt(r: dict[str, Any]) -> str:
     return (f"| {r['method']} | {r['test_scale']} | {r['trained_on']} | {r['n']:.0f} | "
             f"{r['ratio_mean']:.4f} | {r['ratio_p90']:.4f} | {r['accuracy']:.3f} | "
             f"{r['valid_rate']:.3f} | {r['repaired_rate']:.3f} | {r['failed_rate']:.3f} | "
-            f"{r['share_quality']:.4f} | {r['model_ms']:.1f} | {r['decode_ms']:.1f} |")
+            f"{r['share_quality']:.4f} | {r['model_ms']:.1f} | {r['decode_ms']:.1f} | "
+            f"{_ms(r.get('model_ms_single'))} | {_ms(r.get('decode_ms_single'))} |")
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 HEADER = ("| method | test scale | trained on | n | mean ratio | p90 ratio | accuracy (<1.1) | "
-          "valid | repaired | failed | share quality | model ms | decode/solver ms |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "valid | repaired | failed | share quality | model ms | decode/solver ms | "
+          "model ms (single) | decode ms (single) |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -131,12 +171,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--models", default="gadsg,gdsg")
     p.add_argument("--trained-on", default="", help="only checkpoints of these scales")
     p.add_argument("--json", default=None, help="write the rows here")
+    p.add_argument("--single", type=int, default=0,
+                   help="also time N instances one at a time (own-scale models)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     rows = evaluate_all(args.data_root, args.scales.split(","), args.limit,
                         [b for b in args.baselines.split(",") if b],
                         [m for m in args.models.split(",") if m],
-                        [t for t in args.trained_on.split(",") if t] or None)
+                        [t for t in args.trained_on.split(",") if t] or None, args.single)
     print(HEADER)
     for r in rows:
         print(_fmt(r))

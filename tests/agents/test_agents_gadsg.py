@@ -229,3 +229,22 @@ def test_training_data_from_several_dataset_directories(tmp_path):
     commands = dataset_commands(",".join(dirs)).split(" && ")
     assert [c.split("--out ")[1] for c in commands] == dirs
     assert "--seed 1 " in commands[0] and "--seed 2 " in commands[1]
+
+
+def test_results_script_rows_and_single_latency(tmp_path):
+    from agents.gadsg_eval import evaluate_all
+    from offload_gym.datasets import DatasetSpec, build_dataset
+
+    spec = DatasetSpec("laenet", "gadsg2025", 6, seed=3, scale="gs2_gu4_au2", solver="brute",
+                       shard_size=6, split=(0.0, 0.0, 1.0))
+    build_dataset(spec, tmp_path / "gs2_gu4_au2", workers=1, progress=False)
+    rows = evaluate_all(tmp_path, ["gs2_gu4_au2"], None, ["random"], ["gadsg"],
+                        ["gs2_gu4_au2"], n_single=2)
+    by_method = {r["method"]: r for r in rows}
+    assert set(by_method) == {"gadsg-wf", "gadsg-raw", "gadsg-argmax", "random"}
+    for r in rows:
+        assert r["n"] == 6 and r["ratio_mean"] >= 1 - 1e-9
+    wf = by_method["gadsg-wf"]
+    assert wf["model_ms_single"] > 0 and wf["decode_ms_single"] > 0
+    assert "model_ms_single" not in by_method["gadsg-raw"]
+    assert wf["ratio_mean"] < by_method["random"]["ratio_mean"]
