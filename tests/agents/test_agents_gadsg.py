@@ -24,7 +24,7 @@ from offload_gym.core.registry import get_solver
 from offload_gym.evaluation.policy import LaenetRandomPolicy
 from offload_gym.laenet import derive, evaluate, generate, generate_batch
 
-SCALES = ("gs2_gu4_au2", "gs3_gu6_au4")
+SCALES = ("gs2_gu4_au2", "gs3_gu6_au4", "gs6_gu14_au10")  # shipped checkpoints
 torch.set_num_threads(1)  # as the training CLI: reproducible and fast on small graphs
 NORM = Normalisation(j_loc_median=1.0, j_loc_max=10.0, j_tr_max=5.0, j_exe_max=5.0)
 
@@ -166,7 +166,8 @@ def test_policy_picks_the_nearest_shipped_scale():
     for method in ("gadsg", "gdsg"):
         for scale in SCALES:
             assert (CHECKPOINT_DIR / f"laenet_{method}_{scale}.pt").is_file()
-        assert nearest_checkpoint(method, 9, 33).name == f"laenet_{method}_gs3_gu6_au4.pt"
+        assert nearest_checkpoint(method, 6, 24).name == f"laenet_{method}_gs6_gu14_au10.pt"
+        assert nearest_checkpoint(method, 3, 14).name == f"laenet_{method}_gs3_gu6_au4.pt"
         assert nearest_checkpoint(method, 2, 6).name == f"laenet_{method}_gs2_gu4_au2.pt"
     assert policy_factory("laenet", "gdsg").name == "gdsg"
 
