@@ -161,10 +161,42 @@ HEADER = ("| method | test scale | trained on | n | mean ratio | p90 ratio | acc
           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
+def plot_rows(rows: Sequence[dict[str, Any]], out_dir: str | Path) -> list[Path]:
+    """Figures of the rows: per method, the cross-scale heat map of the mean ratio (wf
+    decoding; train scale x test scale), and the per-scale bars (mean ratio, accuracy) of the
+    own-scale models (wf) next to the baselines."""
+    from offload_gym.evaluation.plots import plot_heatmap, plot_scale_table
+
+    out_dir = Path(out_dir)
+    scales = list(dict.fromkeys(r["test_scale"] for r in rows))
+    paths = []
+    for method in dict.fromkeys(r["method"].split("-")[0] for r in rows
+                                if r["method"].endswith("-wf")):
+        cell = {(r["trained_on"], r["test_scale"]): r["ratio_mean"] for r in rows
+                if r["method"] == f"{method}-wf"}
+        trained = [s for s in scales if any(t == s for t, _ in cell)]
+        matrix = np.array([[cell.get((t, s), np.nan) for s in scales] for t in trained])
+        paths.append(plot_heatmap(
+            trained, scales, matrix, out_dir / f"laenet_{method}_cross_scale.png",
+            title=f"{method.upper()} mean cost ratio to the certified optimum (200 test "
+                  "instances per scale)", xlabel="test scale", ylabel="training scale"))
+    bars = []
+    for r in rows:
+        own = r["method"].endswith("-wf") and r["trained_on"] == r["test_scale"]
+        if own or r["trained_on"] == "-":
+            name = r["method"].split("-")[0].upper() if own else r["method"]
+            bars.append({"dataset": r["test_scale"], "policy": name,
+                         "ratio_mean": min(r["ratio_mean"], 2.0), "accuracy": r["accuracy"]})
+    if bars:
+        paths.append(plot_scale_table(bars, out_dir / "laenet_models_per_scale.png"))
+    return paths
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data-root", required=True, type=Path)
+    p.add_argument("--data-root", type=Path, default=None,
+                   help="directory of one dataset per scale (needed unless --rows-in)")
     p.add_argument("--scales", default="gs2_gu4_au2,gs3_gu6_au4")
     p.add_argument("--limit", type=int, default=None, help="first N test instances")
     p.add_argument("--baselines", default=",".join(BASELINES))
@@ -173,17 +205,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--json", default=None, help="write the rows here")
     p.add_argument("--single", type=int, default=0,
                    help="also time N instances one at a time (own-scale models)")
+    p.add_argument("--plots", default=None, help="write the figures into this directory")
+    p.add_argument("--rows-in", default=None,
+                   help="plot / print rows of earlier --json files (A.json,B.json) instead "
+                        "of evaluating")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
-    rows = evaluate_all(args.data_root, args.scales.split(","), args.limit,
-                        [b for b in args.baselines.split(",") if b],
-                        [m for m in args.models.split(",") if m],
-                        [t for t in args.trained_on.split(",") if t] or None, args.single)
+    if not args.rows_in and args.data_root is None:
+        p.error("--data-root is required unless --rows-in is given")
+    if args.rows_in:
+        rows = [r for f in args.rows_in.split(",") for r in json.loads(Path(f).read_text())]
+    else:
+        rows = evaluate_all(args.data_root, args.scales.split(","), args.limit,
+                            [b for b in args.baselines.split(",") if b],
+                            [m for m in args.models.split(",") if m],
+                            [t for t in args.trained_on.split(",") if t] or None, args.single)
     print(HEADER)
     for r in rows:
         print(_fmt(r))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1, default=float) + "\n")
+    if args.plots:
+        for path in plot_rows(rows, args.plots):
+            print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

@@ -236,7 +236,7 @@ def test_training_data_from_several_dataset_directories(tmp_path):
 
 
 def test_results_script_rows_and_single_latency(tmp_path):
-    from agents.gadsg_eval import evaluate_all
+    from agents.gadsg_eval import evaluate_all, plot_rows
     from offload_gym.datasets import DatasetSpec, build_dataset
 
     spec = DatasetSpec("laenet", "gadsg2025", 6, seed=3, scale="gs2_gu4_au2", solver="brute",
@@ -252,3 +252,7 @@ def test_results_script_rows_and_single_latency(tmp_path):
     assert wf["model_ms_single"] > 0 and wf["decode_ms_single"] > 0
     assert "model_ms_single" not in by_method["gadsg-raw"]
     assert wf["ratio_mean"] < by_method["random"]["ratio_mean"]
+    paths = plot_rows(rows, tmp_path / "fig")
+    assert sorted(p.name for p in paths) == ["laenet_gadsg_cross_scale.png",
+                                             "laenet_models_per_scale.png"]
+    assert all(p.stat().st_size > 1000 for p in paths)
