@@ -114,3 +114,26 @@ def test_env_plays_the_pool_and_pool_size_one_the_generator() -> None:
     assert old.unwrapped._ep.scenario == generate("gs2_gu4_au2", 3)
     with pytest.raises(ValueError, match="pool_size"):
         gym.make("offload_gym/LAENet-v0", pool_size=0)
+
+
+def test_stuck_users_are_redrawn_and_their_grids_recomputed() -> None:
+    from offload_gym.laenet.generator import GeneratorStats
+    from offload_gym.laenet.pool import _Candidates
+
+    rng = np.random.default_rng(4)
+    cand = _Candidates((3, 6, 4), rng, 12)
+    # make users 0 and 5 of instances 2 and 7 hopeless: 1e9 bits cannot meet the deadline
+    # locally nor be uploaded in time
+    for b, u in ((2, 0), (7, 5)):
+        cand.d_bits[b, u], cand.cpu_hz[b, u] = 1e9, 1.2e9
+    cand.grid = cand._grid(slice(None))
+    assert not cand.grid.lam[2, 0] and not cand.grid.lam[7, 5]
+    stats = GeneratorStats()
+    cand.redraw_stuck_users(rng, stats)
+    assert stats.n_user_redraws >= 2
+    assert cand.d_bits[2, 0] <= 6.5e6 and cand.d_bits[7, 5] <= 6.5e6
+    fresh = cand._grid(slice(None))  # the patched grid equals a full recomputation
+    assert cand.grid.buf.tobytes() == fresh.buf.tobytes()
+    assert np.array_equal(cand.grid.lam, fresh.lam)
+    has_edge = (cand.covered() & cand.grid.feasible()).any(axis=-2)
+    assert (cand.grid.lam | has_edge).all()
