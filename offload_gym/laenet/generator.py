@@ -294,6 +294,18 @@ def _check_preset(preset: str) -> None:
         raise ScenarioError("preset", f"unknown preset {preset!r} (known: {list(PRESETS)})")
 
 
+def checked_request(scale: str | tuple[int, int, int], n: Any,
+                    seed: int | np.random.Generator | None, preset: str
+                    ) -> tuple[tuple[int, int, int], int, np.random.Generator]:
+    """(counts, n, rng) of a generation request, every argument validated (ScenarioError
+    naming the field); shared by ``generate_batch`` and ``pool.generate_pool``."""
+    _check_preset(preset)
+    counts = resolve_scale(scale)
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise ScenarioError("n", f"expected a non-negative int, got {n!r}")
+    return counts, int(n), _rng(seed)
+
+
 def generate(
     scale: str | tuple[int, int, int] = "gs3_gu6_au4",
     seed: int | np.random.Generator | None = None,
@@ -313,13 +325,9 @@ def generate_batch(
 ) -> Any:
     """``n`` feasible instances from one seeded stream (instance i depends on the seed and
     i only). Returns the list, or ``(list, GeneratorStats)`` with ``return_stats=True``."""
-    _check_preset(preset)
-    counts = resolve_scale(scale)
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
-        raise ScenarioError("n", f"expected a non-negative int, got {n!r}")
-    rng = _rng(seed)
+    counts, n, rng = checked_request(scale, n, seed, preset)
     stats = GeneratorStats()
-    out = [_generate_one(counts, rng, stats) for _ in range(int(n))]
+    out = [_generate_one(counts, rng, stats) for _ in range(n)]
     return (out, stats) if return_stats else out
 
 

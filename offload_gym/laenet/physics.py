@@ -373,11 +373,10 @@ def compute_derived(sc: Scenario) -> Derived:
                      (sc.user_x_m, sc.user_y_m, sc.user_z_m), sc.user_data_bits,
                      sc.user_cpu_hz, sc.user_delay_weight, sc.user_tx_power_w,
                      sc.server_cpu_hz, sc.server_active_power_w, tc, _scenario_constants(sc))
-    if sc.edges is None:
+    if sc.edges is None:  # the grid already holds the distances: no second computation
         eu, es = np.nonzero(grid.covered(sc.coverage_m).T)  # by user, then server
     else:
-        pairs = np.array(sorted(sc.edges), dtype=np.int64).reshape(-1, 2)
-        eu, es = pairs[:, 0].copy(), pairs[:, 1].copy()
+        eu, es = coverage_edges(sc)
     return derived_batch(grid.buf[None], grid.lam[None], np.zeros(eu.size, dtype=np.int64),
                          eu, es, sc.server_cpu_hz, sc.user_data_bits[None],
                          sc.user_cpu_hz[None], sc.user_delay_weight[None], tc,

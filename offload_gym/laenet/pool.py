@@ -27,7 +27,6 @@ import math
 
 import numpy as np
 
-from offload_gym.core.errors import ScenarioError
 from offload_gym.laenet.feasibility import pack_forced_users
 from offload_gym.laenet.generator import (
     AREA_PER_GS_M,
@@ -39,10 +38,8 @@ from offload_gym.laenet.generator import (
     USER_CPU_HZ,
     GeneratorStats,
     _check_generated,
-    _check_preset,
     _constants,
-    _rng,
-    resolve_scale,
+    checked_request,
     scenario_from_arrays,
 )
 from offload_gym.laenet.physics import (
@@ -95,6 +92,8 @@ class _Candidates:
         self.tc = _type_constants(const["server_type"], const["user_type"])
         self.scalars = scalar_constants(*(float(GADSG2025[k]) for k in _CONSTANT_ORDER))
         self.grid = self._grid(slice(None))
+        # bool [b, S+1, U]; positions are never redrawn, so this holds for the batch's life
+        self.covered = self.grid.covered(GADSG2025["coverage_m"])
 
     def _grid(self, rows: slice | np.ndarray) -> PairGrid:
         c = self.const
@@ -104,14 +103,11 @@ class _Candidates:
                          c["user_tx_power_w"], c["server_cpu_hz"],
                          c["server_active_power_w"], self.tc, self.scalars)
 
-    def covered(self) -> np.ndarray:
-        return self.grid.covered(GADSG2025["coverage_m"])
-
     def redraw_stuck_users(self, rng: np.random.Generator, stats: GeneratorStats) -> None:
         """Redraw (D, f_u) of every user with neither a local option nor a feasible covered
         edge, and recompute those instances' grids, until none is left."""
         for _ in range(MAX_USER_REDRAWS):
-            has_edge = (self.covered() & self.grid.feasible()).any(axis=-2)
+            has_edge = (self.covered & self.grid.feasible()).any(axis=-2)
             stuck = ~self.grid.lam & ~has_edge
             n_stuck = int(stuck.sum())
             if n_stuck == 0:
@@ -133,7 +129,7 @@ class _Candidates:
     def surely_packable(self) -> np.ndarray:
         """bool [b]: every forced user on its least-mu feasible covered server fits every
         server (then a packing exists; False means: ask the exact DFS)."""
-        mu = np.where(self.covered() & self.grid.feasible(),
+        mu = np.where(self.covered & self.grid.feasible(),
                       self.grid.buf[:, _R_MU_RAW], np.inf)  # [b, S+1, U]
         forced = ~self.grid.lam
         best = mu.argmin(axis=1)  # [b, U]
@@ -159,7 +155,7 @@ class _Candidates:
                      & (w >= 0.0) & (w <= 1.0)).all()):
             for k in range(rows.size):  # pragma: no cover - only a broken preset gets here
                 _check_generated(self._scenario(arrays, k))  # names the bad field
-        covered = self.covered()[rows]
+        covered = self.covered[rows]
         eb, eu, es = np.nonzero(covered.transpose(0, 2, 1))  # by instance, user, server
         derived = derived_batch(self.grid.buf[rows], self.grid.lam[rows], eb, eu, es,
                                 self.const["server_cpu_hz"], d_bits, cpu_hz, w, self.tc,
@@ -186,15 +182,11 @@ def generate_pool(
     """``n`` feasible instances drawn in batches (module docstring), each with its physics
     already derived. Same seed -> same list. Returns the list, or ``(list, GeneratorStats)``
     with ``return_stats=True``."""
-    _check_preset(preset)
-    counts = resolve_scale(scale)
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
-        raise ScenarioError("n", f"expected a non-negative int, got {n!r}")
-    rng = _rng(seed)
+    counts, n, rng = checked_request(scale, n, seed, preset)
     stats = GeneratorStats()
     out: list[Scenario] = []
     for _ in range(MAX_INSTANCE_ATTEMPTS):
-        need = int(n) - len(out)
+        need = n - len(out)
         if need <= 0:
             break
         cand = _Candidates(counts, rng, need)

@@ -135,5 +135,5 @@ def test_stuck_users_are_redrawn_and_their_grids_recomputed() -> None:
     fresh = cand._grid(slice(None))  # the patched grid equals a full recomputation
     assert cand.grid.buf.tobytes() == fresh.buf.tobytes()
     assert np.array_equal(cand.grid.lam, fresh.lam)
-    has_edge = (cand.covered() & cand.grid.feasible()).any(axis=-2)
+    has_edge = (cand.covered & cand.grid.feasible()).any(axis=-2)
     assert (cand.grid.lam | has_edge).all()
