@@ -12,6 +12,8 @@
 An unknown or unavailable name raises :class:`~offload_gym.core.errors.SolverError` that
 names it and lists the solvers usable on this machine. Time limit and relative MIP gap are
 set through each backend's own option name (``_TIME_LIMIT_OPTION``, ``_MIP_GAP_OPTION``).
+The HiGHS interfaces also get the package-wide HiGHS options (silent, one ``threads`` value
+for every HiGHS of the process; :mod:`offload_gym.core.highs`).
 
 ``solve_model(model, solver)`` solves and maps Pyomo's termination condition onto
 :class:`~offload_gym.core.status.Status` explicitly:
@@ -44,6 +46,8 @@ from typing import Any
 from offload_gym.core.errors import SolverError
 from offload_gym.core.status import Status
 
+# The Pyomo solver names that run HiGHS (:mod:`offload_gym.core.highs` sets their options).
+PYOMO_HIGHS_SOLVERS = frozenset({"appsi_highs", "highs"})
 DEFAULT_SOLVER = "appsi_highs"
 
 # Every name this module knows, in the order they are listed to the user.
@@ -127,12 +131,25 @@ def make_solver(name: str = DEFAULT_SOLVER, time_limit_s: float | None = None,
                           f"(available here: {', '.join(available_solvers()) or 'none'})")
     solver = pyo.SolverFactory(name)
     object.__setattr__(solver, _NAME_ATTR, name)
+    _set_highs_options(solver)
     if mip_rel_gap is not None:
         solver.options[_MIP_GAP_OPTION[name]] = float(mip_rel_gap)
     set_time_limit(solver, time_limit_s)
     for key, value in (options or {}).items():
         solver.options[key] = value
     return solver
+
+
+def _set_highs_options(solver: Any) -> None:
+    """For the HiGHS interfaces: the package-wide HiGHS options (silent; ``threads`` from
+    :func:`offload_gym.core.highs.threads_option`, so a Pyomo HiGHS and a direct highspy one
+    in the same process never ask HiGHS's per-process scheduler for different counts)."""
+    if solver_name(solver) not in PYOMO_HIGHS_SOLVERS:
+        return
+    from offload_gym.core.highs import solver_options
+
+    for key, value in solver_options().items():
+        solver.options[key] = value
 
 
 def solver_name(solver: Any) -> str:
@@ -211,6 +228,7 @@ def solve_model(model: Any, solver: Any, *, time_limit_s: float | None = None,
     if time_limit_s is not None:
         set_time_limit(solver, time_limit_s)
     name = solver_name(solver)
+    _set_highs_options(solver)  # the scheduler may have been started since make_solver
     try:
         results = solver.solve(model, load_solutions=False, tee=tee)
     except Exception as exc:  # the backend crashed or refused the model

@@ -39,6 +39,7 @@ import highspy
 import numpy as np
 
 from offload_gym.core.errors import SolverError
+from offload_gym.core.highs import new_highs, run_highs
 from offload_gym.core.status import Status
 from offload_gym.laenet.evaluate import make_solution
 from offload_gym.laenet.physics import derive
@@ -110,22 +111,17 @@ def cut_rows(p: OAProblem, k: np.ndarray, y0: np.ndarray) -> tuple[np.ndarray, n
 
 # ---------------------------------------------------------------------------- the solver
 def _new_highs(gap_tol: float) -> highspy.Highs:
-    """A silent single-thread HiGHS with MIP gaps gap_tol / 10 and tight tolerances."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", gap_tol * 0.1)
-    h.setOptionValue("mip_abs_gap", gap_tol * 0.1)
-    h.setOptionValue("mip_feasibility_tolerance", 1e-9)
-    h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-    h.setOptionValue("threads", 1)
-    return h
+    """A silent HiGHS (threads as :mod:`offload_gym.core.highs` decides for the whole
+    package) with MIP gaps gap_tol / 10 and tight tolerances."""
+    return new_highs(mip_rel_gap=gap_tol * 0.1, mip_abs_gap=gap_tol * 0.1,
+                     mip_feasibility_tolerance=1e-9, primal_feasibility_tolerance=1e-9)
 
 
 def _run(h: highspy.Highs, time_left_s: float | None) -> tuple[str, float, np.ndarray | None]:
     """Solve; ``(outcome, dual_bound, col_values)`` with outcome optimal / infeasible /
     time_limit / "error: ..."."""
     h.setOptionValue("time_limit", float(time_left_s) if time_left_s is not None else _INF)
-    h.run()
+    run_highs(h)  # raises SolverError when HiGHS refuses to start (never a silent ERROR)
     st = h.getModelStatus()
     bound = float(h.getInfo().mip_dual_bound)
     sol = h.getSolution()
