@@ -116,7 +116,9 @@ def _split_fractions(text: str) -> tuple[float, float, float]:
 
 
 def cmd_dataset(args: argparse.Namespace) -> int:
-    from offload_gym.datasets import DatasetError, DatasetSpec, build_dataset
+    """Every argument is checked (DatasetSpec) before anything is written under --out."""
+    from offload_gym.datasets import DatasetSpec, build_dataset
+    from offload_gym.datasets.builder import DASK_CONNECT_TIMEOUT_S
 
     overrides = {"speed_mps": args.speed, "deadline_s": args.deadline,
                  "bandwidth_hz": args.bandwidth}
@@ -128,12 +130,11 @@ def cmd_dataset(args: argparse.Namespace) -> int:
         scale=args.scale if args.problem == "laenet" else None,
         solver=args.solver, shard_size=args.shard_size, split=_split_fractions(args.split),
         overrides=tuple(sorted((k, v) for k, v in overrides.items() if v is not None)))
-    try:
-        meta = build_dataset(spec, args.out, workers=args.workers, scheduler=args.scheduler,
-                             progress=not args.no_progress)
-    except DatasetError as exc:
-        print(f"offload-gym: error: {exc}", file=sys.stderr)
-        return 2
+    timeout_s = DASK_CONNECT_TIMEOUT_S if args.connect_timeout is None else args.connect_timeout
+    if args.connect_timeout is not None and not args.scheduler:
+        raise ScenarioError("connect-timeout", "only applies with --scheduler")
+    meta = build_dataset(spec, args.out, workers=args.workers, scheduler=args.scheduler,
+                         progress=not args.no_progress, connect_timeout_s=timeout_s)
     c = meta["counts"]
     print(f"{args.out}: {c['total']} instances ({c['train']} train / {c['val']} val / "
           f"{c['test']} test) in {c['shards']} shards; labels: {meta['label_status_counts']}")
@@ -228,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--split", default="0.7,0.15,0.15", help="train,val,test fractions")
     ds.add_argument("--scheduler", default=None,
                     help="Dask scheduler address (tcp://host:8786) instead of local processes")
+    ds.add_argument("--connect-timeout", dest="connect_timeout", type=float, default=None,
+                    help="seconds to wait for the Dask scheduler to answer (default 5, "
+                         "datasets.builder.DASK_CONNECT_TIMEOUT_S)")
     ds.add_argument("--speed", type=float, default=None, help="vec: vehicle speed (m/s)")
     ds.add_argument("--deadline", type=float, default=None, help="vec: task deadline (s)")
     ds.add_argument("--bandwidth", type=float, default=None, help="vec: bandwidth (Hz)")
@@ -252,12 +256,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def user_error_types() -> tuple[type[BaseException], ...]:
+    """The exception classes that mean "bad input or environment", reported as one line
+    with exit status 2. Everything else (a genuine bug) keeps its traceback, so plain
+    ``ValueError``/``RuntimeError`` are not caught: user-input checks raise one of these."""
+    from offload_gym.datasets import DatasetError, DatasetLoadError
+
+    return (ScenarioError, SolverError, DatasetError, DatasetLoadError, OSError)
+
+
+def error_line(exc: BaseException) -> str:
+    """The one-line message for a user error (an OSError as ``reason: path``)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        text = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    else:
+        text = str(exc) or type(exc).__name__
+    return "offload-gym: error: " + " ".join(text.split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (ScenarioError, SolverError) as exc:
-        print(f"offload-gym: error: {exc}", file=sys.stderr)
+    except user_error_types() as exc:
+        print(error_line(exc), file=sys.stderr)
         return 2
 
 

@@ -20,13 +20,13 @@ torch. See docs/envs.md.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 
+from offload_gym.core import jsonio
 from offload_gym.core.errors import InvalidActionError, ScenarioError
 
 NAMESPACE = "offload_gym"
@@ -62,12 +62,11 @@ def load_scenario_set(scenarios: Any, from_dict: Callable[[Any], Any],
     if scenarios is None:
         return None
     if isinstance(scenarios, str | Path):
-        path = Path(scenarios)
-        text = path.read_text()
+        path = Path(scenarios)  # read by the package's one JSON reader (errors name it)
         if path.suffix == ".jsonl":
-            items = [json.loads(line) for line in text.splitlines() if line.strip()]
+            items = jsonio.load_jsonl(path)
         else:
-            data = json.loads(text)
+            data = jsonio.load_file(path)
             items = data if isinstance(data, list) else [data]
     elif isinstance(scenarios, scenario_type) or isinstance(scenarios, dict):
         items = [scenarios]

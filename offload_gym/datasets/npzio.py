@@ -10,12 +10,14 @@ half-written shard under the final name. Object arrays are refused (no pickles).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -41,15 +43,28 @@ def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
     return buf.getvalue()
 
 
+def _write_and_sync(fh: BinaryIO, data: bytes) -> None:
+    """Write ``data`` and force it to disk (a full disk raises OSError here)."""
+    fh.write(data)
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same directory + ``os.replace``."""
+    """Write ``data`` to ``path`` via a temporary file in the same directory + ``os.replace``.
+
+    If writing fails (disk full, ...), the temporary file is removed and the error re-raised:
+    ``path`` keeps its old content (or stays absent)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            _write_and_sync(fh, data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):  # never mask the original error
+            tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_npz(path: str | Path, arrays: Mapping[str, np.ndarray]) -> str:

@@ -27,6 +27,13 @@ DEFAULT_SOLVER = {"vec": "exact", "laenet": "exact"}
 DEFAULT_PRESET = {"vec": "kato2025", "laenet": "gadsg2025"}
 
 
+def _check_int(field: str, value: Any, low: int, why: str = "") -> None:
+    """``value`` is an int (not a bool) >= ``low``, else ScenarioError naming ``field``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise ScenarioError(field, f"must be an integer >= {low}, got {value!r}"
+                                   + (f" ({why})" if why else ""))
+
+
 @dataclasses.dataclass(frozen=True)
 class DatasetSpec:
     """Everything that determines a dataset's bytes.
@@ -48,16 +55,18 @@ class DatasetSpec:
     overrides: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
+        """Validate every argument before anything is written (ScenarioError naming it)."""
         if self.problem not in PROBLEMS:
             raise ScenarioError("problem", f"expected one of {PROBLEMS}, got {self.problem!r}")
-        if self.problem == "vec" and (self.size is None or self.size < 0):
-            raise ScenarioError("size", "VEC datasets need --size N (number of RSUs, >= 0)")
+        _check_int("seed", self.seed, 0, "numpy seeds are non-negative integers")
+        _check_int("count", self.count, 1)
+        _check_int("shard_size", self.shard_size, 1)
+        if self.problem == "vec":
+            if self.size is None:
+                raise ScenarioError("size", "VEC datasets need --size N (number of RSUs)")
+            _check_int("size", self.size, 0, "n = 0 gives vehicle-only instances")
         if self.problem == "laenet" and not self.scale:
             raise ScenarioError("scale", "LAENet datasets need --scale NAME")
-        if self.count < 1:
-            raise ScenarioError("count", f"must be >= 1, got {self.count}")
-        if self.shard_size < 1:
-            raise ScenarioError("shard_size", f"must be >= 1, got {self.shard_size}")
         if len(self.split) != 3 or any(not f >= 0 for f in self.split) or not math.isclose(
                 sum(self.split), 1.0, abs_tol=1e-9):
             raise ScenarioError("split", f"expected three fractions >= 0 summing to 1, got "
@@ -67,6 +76,24 @@ class DatasetSpec:
         if self.problem == "vec" and self.solver != "exact":
             raise ScenarioError("solver", "VEC labels come from the certified batched exact "
                                           "solver; only --solver exact is supported")
+        self._check_generator_and_solver()
+
+    def _check_generator_and_solver(self) -> None:
+        """Preset, overrides, scale and labelling solver exist (checked here so that a bad
+        name fails before the output directory is touched, not in the first shard)."""
+        if self.problem == "vec":
+            from offload_gym.vec.generator import get_preset
+
+            get_preset(self.preset, **dict(self.overrides))
+            return
+        from offload_gym.core.registry import solver_names
+        from offload_gym.laenet.generator import checked_request
+
+        checked_request(self.scale, 0, None, self.preset)  # type: ignore[arg-type]
+        known = solver_names("laenet")
+        if self.solver not in known:
+            raise ScenarioError("solver", f"unknown LAENet solver {self.solver!r} (known: "
+                                          f"{', '.join(known)})")
 
     @property
     def size_label(self) -> str:
