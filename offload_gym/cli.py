@@ -22,6 +22,7 @@ from typing import Any
 from offload_gym.core.errors import ScenarioError, SolverError
 from offload_gym.core.registry import entries, get_solver, get_trainer, trainer_entries
 from offload_gym.core.scenario_io import load_scenario
+from offload_gym.core.stdio import stdout_to_stderr
 
 
 def _generate(args: argparse.Namespace) -> Any:
@@ -45,8 +46,10 @@ def _generate(args: argparse.Namespace) -> Any:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    scenario = _generate(args)
-    text = scenario.to_json()
+    """Without --out, stdout is exactly the scenario JSON."""
+    with stdout_to_stderr():  # anything else printed on the way goes to stderr
+        scenario = _generate(args)
+        text = scenario.to_json()
     if args.out:
         with open(args.out, "w") as fh:
             fh.write(text + "\n")
@@ -74,13 +77,16 @@ def solver_kwargs(fn: Any, given: dict[str, Any]) -> dict[str, Any]:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
-    fn = get_solver(scenario.problem, args.solver)
-    given = {k: getattr(args, k) for k in _SOLVER_OPTIONS}
-    if not given["mobcheck"]:
-        given["mobcheck"] = None
-    solution = fn(scenario, **solver_kwargs(fn, given))
-    print(solution.to_json())
+    """stdout is exactly the Solution JSON: whatever solvers and their C libraries print
+    (HiGHS's banner, checkpoint notes) goes to stderr."""
+    with stdout_to_stderr():
+        scenario = load_scenario(args.scenario)
+        fn = get_solver(scenario.problem, args.solver)
+        given = {k: getattr(args, k) for k in _SOLVER_OPTIONS}
+        if not given["mobcheck"]:
+            given["mobcheck"] = None
+        text = fn(scenario, **solver_kwargs(fn, given)).to_json()
+    print(text)
     return 0
 
 
