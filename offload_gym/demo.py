@@ -1,17 +1,50 @@
 """``offload-gym demo``: generate one instance of each problem and compare every registered
-solver on it against the certified optimum (the README's main job)."""
+solver on it against the certified optimum (the README's main job).
+
+The demo checks what it prints, so that it cannot report a broken optimum quietly (CI runs
+it). After the tables it exits 1 with one line on stderr naming every failed check when
+
+* a certified solver (:data:`CERTIFIED`: exact, brute, milp, pyomo) returns a status other
+  than ``optimal``, or the reference solver ``exact`` returns no solution at all (the others
+  may refuse an instance they are not made for, e.g. brute force on n > 12 RSUs);
+* two certified solvers disagree on the optimal objective by more than
+  :data:`OBJECTIVE_RTOL` (relative; VEC: completion time, all under the same allocation
+  rule; LAENet: cost);
+* any method's ratio to the optimum is below :data:`RATIO_FLOOR` (it beats the optimum).
+
+Ratios read "n/a" when there is no certified optimum. Exit status 0 means every check
+passed.
+"""
 
 from __future__ import annotations
 
 import math
+import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from offload_gym.core.errors import SolverError
 from offload_gym.core.registry import entries
+from offload_gym.core.status import Status
 
 # Solvers that need a MILP/MINLP backend and take seconds; skipped by --quick.
 SLOW_SOLVERS = {"milp", "pyomo"}
+# Solvers whose "optimal" is a certificate; "exact" is the reference of every ratio.
+CERTIFIED = ("exact", "brute", "milp", "pyomo")
+REFERENCE = "exact"
+OBJECTIVE_RTOL = 1e-6
+RATIO_FLOOR = 1.0 - 1e-9
+FAILED_EXIT = 1
+
+
+@dataclass(frozen=True)
+class Table:
+    """One instance's results: the printed table and the checks it failed."""
+
+    text: str
+    failures: list[str]
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -23,6 +56,8 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 
 
 def _run_all(problem: str, scenario: Any, quick: bool, **kwargs: Any) -> list[tuple[str, Any]]:
+    """``(name, Solution)`` per registered solver, or ``(name, "skipped: ...")`` when it
+    refuses the instance (SolverError) or its backend is not installed."""
     results = []
     for entry in entries(problem):
         if quick and entry.name in SLOW_SOLVERS:
@@ -41,55 +76,116 @@ def _run_all(problem: str, scenario: Any, quick: bool, **kwargs: Any) -> list[tu
     return results
 
 
-def demo_vec(seed: int, n_rsus: int, quick: bool) -> str:
+def _value(objective: Callable[[Any], float], sol: Any) -> float:
+    """The solution's objective, NaN when there is none (a string row, NaN cost)."""
+    if isinstance(sol, str):
+        return math.nan
+    value = float(objective(sol))
+    return value if math.isfinite(value) else math.nan
+
+
+def _disagree(a: float, b: float) -> bool:
+    return abs(a - b) > OBJECTIVE_RTOL * max(abs(a), abs(b), 1e-300)
+
+
+def check_results(label: str, results: list[tuple[str, Any]],
+                  objective: Callable[[Any], float]) -> tuple[float | None, list[str]]:
+    """The certified optimum (None when no certified solver proved one) and the failed
+    checks (rules in the module docstring), each prefixed with ``label``."""
+    failures = []
+    by_name = dict(results)
+    if isinstance(by_name.get(REFERENCE, "missing"), str):
+        failures.append(f"{label}: the reference solver {REFERENCE} gave no solution "
+                        f"({by_name.get(REFERENCE, 'not registered')})")
+    optima: dict[str, float] = {}
+    for name in CERTIFIED:
+        sol = by_name.get(name)
+        if sol is None or isinstance(sol, str):
+            continue
+        value = _value(objective, sol)
+        if sol.status != Status.OPTIMAL or math.isnan(value):
+            failures.append(f"{label}: certified solver {name} returned status "
+                            f"{sol.status}, not optimal")
+        else:
+            optima[name] = value
+    names = list(optima)
+    failures += [f"{label}: certified solvers {a} and {b} disagree ({optima[a]:.10g} vs "
+                 f"{optima[b]:.10g})" for i, a in enumerate(names) for b in names[i + 1:]
+                 if _disagree(optima[a], optima[b])]
+    opt = optima.get(REFERENCE, next(iter(optima.values()), None))
+    if opt is not None and opt > 0:
+        failures += [f"{label}: {name} beats the certified optimum (ratio {ratio:.10f})"
+                     for name, sol in results
+                     if (ratio := _value(objective, sol) / opt) < RATIO_FLOOR]
+    return (opt if opt is not None and opt > 0 else None), failures
+
+
+def _ratio(value: float, opt: float | None) -> str:
+    if opt is None or math.isnan(value):
+        return "n/a"
+    return f"{value / opt:.4f}"
+
+
+def demo_vec(seed: int, n_rsus: int, quick: bool) -> Table:
     from offload_gym.vec import generate
 
-    lines = []
+    lines, failures = [], []
     for preset in ("kato2025", "mobility_stress"):
         scenario = generate(n_rsus, preset, seed=seed)
         lines.append(f"\nVEC  preset={preset}  n_rsus={n_rsus}  seed={seed}  "
                      f"(rule: optimal; time ratio = solver / exact optimum)")
         results = _run_all("vec", scenario, quick)
-        opt = next(s for name, s in results if name == "exact").completion_time_s
+        opt, found = check_results(f"VEC {preset}", results,
+                                   lambda s: s.completion_time_s)
+        failures += found
         rows = []
         for name, sol in results:
             if isinstance(sol, str):
                 rows.append([name, "-", "-", "-", "-", "-", sol])
                 continue
             rows.append([name, str(len(sol.selected)), f"{sol.completion_time_s:.6f}",
-                         f"{sol.completion_time_s / opt:.4f}", str(sol.success),
-                         f"{1e3 * sol.wall_time_s:.2f}", str(sol.status)])
+                         _ratio(_value(lambda s: s.completion_time_s, sol), opt),
+                         str(sol.success), f"{1e3 * sol.wall_time_s:.2f}", str(sol.status)])
         lines.append(_table(rows, ["solver", "#RSUs", "time_s", "ratio", "success", "wall_ms",
                                    "status"]))
-    return "\n".join(lines)
+    return Table("\n".join(lines), failures)
 
 
-def demo_laenet(seed: int, scale: str, quick: bool) -> str:
+def demo_laenet(seed: int, scale: str, quick: bool) -> Table:
     from offload_gym.laenet import generate
 
     scenario = generate(scale, seed=seed)
     lines = [f"\nLAENet  scale={scale}  seed={seed}  (cost ratio = solver / certified optimum)"]
     results = _run_all("laenet", scenario, quick)
-    opt = next((s for name, s in results if name == "exact" and not isinstance(s, str)), None)
+    opt, failures = check_results("LAENet", results, lambda s: s.cost)
     rows = []
     for name, sol in results:
         if isinstance(sol, str):
             rows.append([name, "-", "-", "-", "-", "-", sol])
             continue
-        ratio = sol.cost / opt.cost if opt is not None and math.isfinite(sol.cost) else math.nan
         n_off = sum(c >= 0 for c in sol.choice)
-        rows.append([name, str(n_off), f"{sol.cost:.6f}", f"{ratio:.4f}", sol.validity,
+        rows.append([name, str(n_off), f"{sol.cost:.6f}",
+                     _ratio(_value(lambda s: s.cost, sol), opt), sol.validity,
                      f"{1e3 * sol.wall_time_s:.1f}", str(sol.status)])
     lines.append(_table(rows, ["solver", "#offloaded", "cost", "ratio", "validity", "wall_ms",
                                "status"]))
-    return "\n".join(lines)
+    return Table("\n".join(lines), failures)
 
 
 def run_demo(seed: int = 0, n_rsus: int = 20, scale: str = "gs3_gu6_au4",
              quick: bool = False) -> int:
+    """Print the tables; 0 when every check passed, else :data:`FAILED_EXIT` with one line
+    on stderr naming the failed checks."""
     start = time.perf_counter()
     print("offload-gym demo: every registered solver on generated instances")
-    print(demo_vec(seed, n_rsus, quick))
-    print(demo_laenet(seed, scale, quick))
+    failures = []
+    for table in (demo_vec(seed, n_rsus, quick), demo_laenet(seed, scale, quick)):
+        print(table.text)
+        failures += table.failures
     print(f"\ndone in {time.perf_counter() - start:.1f} s")
+    if failures:
+        sys.stdout.flush()
+        reason = "; ".join(failures).replace("\n", " ")
+        print(f"offload-gym demo: FAILED: {reason}", file=sys.stderr)
+        return FAILED_EXIT
     return 0
