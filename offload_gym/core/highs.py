@@ -16,6 +16,9 @@ through :func:`offload_gym.core.pyomo_utils.make_solver`), takes its ``threads``
   ``make_solver``) already started the scheduler with another thread count: our solvers then
   run on that scheduler instead of failing.
 
+A forked child drops the scheduler it inherits (its threads are not copied by ``fork``), so
+forking after any HiGHS run is safe; importing :mod:`offload_gym.core` registers that hook.
+
 A run that HiGHS still refuses to start raises :class:`~offload_gym.core.errors.SolverError`
 naming the cause (:func:`run_highs`), so it can never pass for a solver result. Every
 instance is silent (``output_flag`` and ``log_to_console`` off), and the copyright banner
@@ -27,13 +30,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterator
-from typing import Any
-
-import highspy
+from typing import TYPE_CHECKING, Any
 
 from offload_gym.core.errors import SolverError
 from offload_gym.core.stdio import redirect_stdout_fd
+
+if TYPE_CHECKING:  # highspy is imported where it is used: importing this module stays light
+    import highspy
 
 PREFERRED_THREADS = 1
 _SILENT: dict[str, Any] = {"output_flag": False, "log_to_console": False}
@@ -48,6 +53,8 @@ def _stdout_discarded() -> Iterator[None]:
 
 def _construct() -> highspy.Highs:
     """``highspy.Highs()``; the first one this module makes has its banner discarded."""
+    import highspy
+
     global _banner_done
     if _banner_done:
         return highspy.Highs()
@@ -66,6 +73,8 @@ def _silence(h: highspy.Highs) -> highspy.Highs:
 def _probe(threads: int) -> bool:
     """True when a run with this ``threads`` value is accepted now (a one-variable LP; it
     starts the scheduler with that count when none is started yet)."""
+    import highspy
+
     h = _silence(_construct())
     h.setOptionValue("threads", threads)
     h.addVar(0.0, 1.0)
@@ -104,6 +113,8 @@ def run_highs(h: highspy.Highs) -> highspy.HighsStatus:
     """``h.run()``; raises SolverError when HiGHS refuses to start the run (status kError
     with model status "Not Set"), naming the thread-scheduler conflict when that is the
     cause. Other outcomes are returned for the caller to read from the model status."""
+    import highspy
+
     status = h.run()
     if status != highspy.HighsStatus.kError or \
             h.getModelStatus() != highspy.HighsModelStatus.kNotset:
@@ -117,3 +128,18 @@ def run_highs(h: highspy.Highs) -> highspy.HighsStatus:
             "highspy.Highs.resetGlobalScheduler(True) first)")
     raise SolverError("HiGHS refused to run the model (run() failed before solving, model "
                       "status 'Not Set')")
+
+
+def _reset_scheduler_after_fork() -> None:
+    """In a forked child, drop the scheduler inherited from the parent: its worker threads
+    do not exist in the child, and the child's first multi-thread solve would wait for them
+    forever (e.g. dataset workers forked after a HiGHS solve). The child's next run starts a
+    fresh scheduler."""
+    highspy = sys.modules.get("highspy")
+    reset = getattr(getattr(highspy, "Highs", None), "resetGlobalScheduler", None)
+    if reset is not None:
+        reset(False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_scheduler_after_fork)

@@ -108,3 +108,27 @@ def test_threads_option_is_one_when_the_scheduler_is_ours() -> None:
                           timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["1", "1"]
+
+
+def test_a_forked_child_of_a_multi_thread_highs_process_can_solve() -> None:
+    """fork copies HiGHS's scheduler but not its worker threads: without the package's
+    after-fork reset, the child's first solve on a scheduler started with 2 threads waits
+    forever (dataset workers forked after a user's HiGHS solve)."""
+    script = textwrap.dedent('''
+        import os, highspy
+        import offload_gym  # registers the after-fork reset
+        from offload_gym.core.registry import get_solver
+        from offload_gym.laenet import generate
+        h = highspy.Highs(); h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 2); h.addVar(0.0, 1.0); h.run()
+        scenario = generate("gs2_gu4_au2", seed=0)
+        pid = os.fork()
+        if pid == 0:
+            status = get_solver("laenet", "exact")(scenario).status
+            os._exit(0 if status == "optimal" else 3)
+        print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+    ''')
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split()[-1] == "0"
