@@ -58,10 +58,10 @@ def _action(space: gym.Space, mask: np.ndarray, u: _Uniforms):
     if isinstance(space, gym.spaces.Discrete):
         allowed = [i for i, m in enumerate(mask.tolist()) if m]
         return allowed[int(u() * len(allowed))]
-    if isinstance(space, gym.spaces.MultiBinary):
-        return np.array([int(m and u() < 0.5) for m in mask.tolist()], dtype=np.int8)
+    if isinstance(space, gym.spaces.MultiBinary):  # mask [n, 2]: (may be 0, may be 1)
+        return np.array([int(m and u() < 0.5) for m in mask[:, 1].tolist()], dtype=np.int8)
     out = []
-    for row in mask.reshape(len(space.nvec), -1).tolist():
+    for row in mask.tolist():  # mask [n_users, n_choices]
         allowed = [i for i, m in enumerate(row) if m]
         out.append(allowed[int(u() * len(allowed))])
     return np.array(out, dtype=np.int64)

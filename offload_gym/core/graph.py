@@ -10,7 +10,9 @@ Every offload-gym env observes a padded graph so that ``spaces.Dict`` has a fixe
     edge_features   float32 [E_max, G]   padded rows are 0
     edge_mask       int8    [E_max]      1 = real edge
     global_features float32 [K]          per-episode / partial-decision scalars
-    action_mask     int8    [...]        1 = action allowed (shape depends on the env)
+    action_mask     int8    [...]        1 = action allowed; [n] for Discrete(n),
+                                         [entries, choices] for MultiBinary /
+                                         MultiDiscrete (docs/envs.md "Masks")
     decision_index  int64   (Discrete)   node slot of the decision being taken now
 
 Node slots need not be contiguous (e.g. LAENet keeps servers in slots 0..S_max and users
@@ -53,12 +55,20 @@ def graph_spaces(n_nodes_max: int, n_node_features: int, n_edges_max: int,
 
 def decision_space(n_nodes_max: int, n_node_features: int, n_edges_max: int,
                    n_edge_features: int, n_global_features: int,
-                   action_mask_size: int) -> spaces.Dict:
-    """The full observation space of a constructive env: the padded graph
-    (:func:`graph_spaces`) plus ``action_mask`` and ``decision_index`` (the node decided)."""
+                   action_mask_shape: int | tuple[int, ...]) -> spaces.Dict:
+    """The full observation space of an env: the padded graph (:func:`graph_spaces`) plus
+    ``action_mask`` and ``decision_index`` (the node decided).
+
+    ``action_mask`` is ``MultiBinary(n)`` for a 1-D shape (n,) and an int8
+    ``Box(0, 1, shape)`` for a 2-D one: torchrl cannot convert a multi-dimensional
+    ``MultiBinary``, and the same bits in a Box work with every client."""
     obs = graph_spaces(n_nodes_max, n_node_features, n_edges_max, n_edge_features,
                        n_global_features)
-    obs["action_mask"] = spaces.MultiBinary(action_mask_size)
+    shape = (action_mask_shape,) if isinstance(action_mask_shape, int) else action_mask_shape
+    if len(shape) == 1:  # MultiBinary(n), not MultiBinary((n,)): those compare unequal
+        obs["action_mask"] = spaces.MultiBinary(int(shape[0]))
+    else:
+        obs["action_mask"] = spaces.Box(0, 1, tuple(shape), np.int8)
     obs["decision_index"] = spaces.Discrete(n_nodes_max)
     return spaces.Dict(obs)
 

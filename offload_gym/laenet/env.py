@@ -49,6 +49,15 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from offload_gym.core.env_args import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_optional_int,
+    check_seed,
+    discrete_action,
+    multi_discrete_action,
+)
 from offload_gym.core.errors import ScenarioError
 from offload_gym.core.graph import FEATURE_DTYPE, decision_space
 from offload_gym.core.status import Status
@@ -98,6 +107,9 @@ _NF = {k: i for i, k in enumerate(NODE_FEATURES)}
 _EF = {k: i for i, k in enumerate(EDGE_FEATURES)}
 UNDECIDED = -2
 DEFAULT_POOL_SIZE = 256  # generated instances per generate_pool call
+# ``optimum_solver`` choices: the registered LAENet solvers that certify optimality (a
+# heuristic's cost would make ``optimality_ratio`` meaningless)
+OPTIMUM_SOLVERS = ("exact", "brute", "pyomo")
 # Divisors of Derived.node_features[:, 1:4] (D, f, w) and of Derived.edge_features (x / 1 = x).
 _NODE_SCALES = np.array([DATA_SCALE_BITS, CPU_SCALE_HZ, 1.0])
 _EDGE_SCALES = np.array([1.0, J_SCALE_J, J_SCALE_J, J_SCALE_J, 1.0, 1.0])
@@ -148,27 +160,29 @@ class _LaenetEnvBase(gym.Env):
         scenarios: Any = None,
         compute_optimum: bool = True,
         optimum_solver: str = "exact",
-        invalid_action: str = "raise",
+        invalid_action: str = "penalty",
         solution_info: bool = True,
         pool_size: int = DEFAULT_POOL_SIZE,
         seed: int | None = None,
         render_mode: str | None = None,
     ) -> None:
-        if isinstance(pool_size, bool) or not isinstance(pool_size, int | np.integer) \
-                or pool_size < 1:
-            raise ValueError(f"pool_size must be an int >= 1, got {pool_size!r}")
-        self.pool_size = int(pool_size)
-        if preset not in PRESETS:
+        # every kwarg is checked here, so that a bad one fails at gym.make, naming itself
+        self.pool_size = check_int("pool_size", pool_size, 1)
+        if not isinstance(preset, str) or preset not in PRESETS:
             raise ScenarioError("preset", f"unknown preset {preset!r} (known: {list(PRESETS)})")
         self.preset = preset
         s, y, z = resolve_scale(scale)
-        s, y, z = (s if n_gs is None else n_gs), (y if n_gu is None else n_gu), \
-            (z if n_au is None else n_au)
+        s, y, z = (s if n_gs is None else check_int("n_gs", n_gs, 1),
+                   y if n_gu is None else check_int("n_gu", n_gu, 0),
+                   z if n_au is None else check_int("n_au", n_au, 0))
         self.counts = resolve_scale((s, y, z))
-        self.compute_optimum = bool(compute_optimum)
-        self.optimum_solver = optimum_solver
+        self.compute_optimum = check_bool("compute_optimum", compute_optimum)
+        self.optimum_solver = check_choice("optimum_solver", optimum_solver, OPTIMUM_SOLVERS)
         self.invalid_action = check_invalid_action_mode(invalid_action)
-        self.solution_info = bool(solution_info)
+        self.solution_info = check_bool("solution_info", solution_info)
+        seed = check_seed(seed)
+        n_servers_max = check_optional_int("n_servers_max", n_servers_max, 1)
+        n_users_max = check_optional_int("n_users_max", n_users_max, 1)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
         self.render_mode = render_mode
@@ -179,8 +193,8 @@ class _LaenetEnvBase(gym.Env):
             big_u = max(sc.n_users for sc in self._scenarios)
         else:
             big_s, big_u = self.counts[0] + 1, self.counts[1] + self.counts[2]
-        self.n_servers_max = big_s if n_servers_max is None else int(n_servers_max)
-        self.n_users_max = big_u if n_users_max is None else int(n_users_max)
+        self.n_servers_max = big_s if n_servers_max is None else n_servers_max
+        self.n_users_max = big_u if n_users_max is None else n_users_max
         if self.n_servers_max < big_s or self.n_users_max < big_u:
             raise ValueError(f"n_servers_max / n_users_max ({self.n_servers_max}, "
                              f"{self.n_users_max}) below the instances' ({big_s}, {big_u})")
@@ -197,12 +211,18 @@ class _LaenetEnvBase(gym.Env):
         n_edges = 2 * self.n_users_max * self.n_servers_max
         self.observation_space = decision_space(n_nodes, len(NODE_FEATURES), n_edges,
                                                 len(EDGE_FEATURES), len(GLOBAL_FEATURES),
-                                                self._action_mask_size())
+                                                self._action_mask_shape())
         self._decisions = tuple(np.int64(k) for k in range(n_nodes))  # immutable, shared
         self._ep: _Episode | None = None
         self._fig: Any = None
 
-    def _action_mask_size(self) -> int:
+    def _action_mask_shape(self) -> tuple[int, ...]:
+        """Shape of ``obs["action_mask"]`` (docs/envs.md "Masks")."""
+        raise NotImplementedError
+
+    def action_masks(self) -> np.ndarray:
+        """``obs["action_mask"]`` of the current state flattened, as bool: the layout of
+        sb3-contrib's ``MaskablePPO``."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ scenarios
@@ -441,17 +461,6 @@ class _LaenetEnvBase(gym.Env):
             self._fig = None
 
 
-def _parse_discrete(action: Any, n: int) -> int | None:
-    if isinstance(action, int | np.integer) and not isinstance(action, bool):
-        v = int(action)
-        return v if 0 <= v < n else None
-    a = np.asarray(action)
-    if a.size != 1 or not np.issubdtype(a.dtype, np.integer):
-        raise InvalidActionError(f"expected one integer action in [0, {n}), got {action!r}")
-    v = int(a.reshape(-1)[0])
-    return v if 0 <= v < n else None
-
-
 class LaenetOffloadEnv(_LaenetEnvBase):
     """``offload_gym/LAENet-v0``: assign users one at a time (module docstring).
 
@@ -465,8 +474,8 @@ class LaenetOffloadEnv(_LaenetEnvBase):
         super().__init__(scale, **kwargs)
         self.action_space = spaces.Discrete(1 + self.n_servers_max)
 
-    def _action_mask_size(self) -> int:
-        return 1 + self.n_servers_max
+    def _action_mask_shape(self) -> tuple[int, ...]:
+        return (1 + self.n_servers_max,)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -521,7 +530,7 @@ class LaenetOffloadEnv(_LaenetEnvBase):
                 "user": ep.order_list[self._k] if self._k < ep.n_users else -1}
 
     def action_masks(self) -> np.ndarray:
-        """bool [1 + n_servers_max] for sb3-contrib's MaskablePPO."""
+        """bool [1 + n_servers_max] = ``obs["action_mask"]``."""
         return self._mask.copy()
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool,
@@ -530,11 +539,10 @@ class LaenetOffloadEnv(_LaenetEnvBase):
         if ep is None or self._done:
             raise RuntimeError("the episode is over (or not started): call reset()")
         u = ep.order_list[self._k]
-        a = _parse_discrete(action, 1 + self.n_servers_max)
-        if a is None or not self._mask[a]:
-            why = (f"action {action!r} out of range [0, {self.n_servers_max}]" if a is None
-                   else f"action {a} ({'LOCAL' if a == 0 else f'server {a - 1}'}) is masked "
-                        f"for user {u} (action_mask = {self._mask.astype(int).tolist()})")
+        a = discrete_action(action, 1 + self.n_servers_max)  # outside the space: raises
+        if not self._mask[a]:
+            why = (f"action {a} ({'LOCAL' if a == 0 else f'server {a - 1}'}) is masked "
+                   f"for user {u} (action_mask = {self._mask.astype(int).tolist()})")
             if self.invalid_action == "raise":
                 raise InvalidActionError(f"invalid action at decision {self._k}: {why}")
             return self._fail({"invalid_action": why})
@@ -611,8 +619,9 @@ class LaenetAssignEnv(_LaenetEnvBase):
     """``offload_gym/LAENetAssign-v0``: every user's choice in one step.
 
     Action ``MultiDiscrete([1 + n_servers_max] * n_users_max)``, entry u = 0 (LOCAL) or 1 + s;
-    padded user slots must be 0. ``action_mask`` [n_users_max * (1 + n_servers_max)] (row u
-    = allowed choices of user u, capacity not included); ``decision_index`` = 0. The
+    padded user slots must be 0. ``action_mask`` [n_users_max, 1 + n_servers_max] (row u
+    = allowed choices of user u, capacity not included; the shape torchrl's ``ActionMask``
+    expects); ``decision_index`` = 0. The
     assignment is scored by ``evaluate`` (info ``validity``: valid / repaired / failed);
     reward = -cost (the repaired cost when repaired; -C_fail when it fails or, under
     ``invalid_action="penalty"``, when a masked choice is made)."""
@@ -623,8 +632,8 @@ class LaenetAssignEnv(_LaenetEnvBase):
         self.action_space = spaces.MultiDiscrete(
             np.full(self.n_users_max, 1 + self.n_servers_max, dtype=np.int64))
 
-    def _action_mask_size(self) -> int:
-        return self.n_users_max * (1 + self.n_servers_max)
+    def _action_mask_shape(self) -> tuple[int, ...]:
+        return (self.n_users_max, 1 + self.n_servers_max)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -647,11 +656,12 @@ class LaenetAssignEnv(_LaenetEnvBase):
         return {"node_features": ep.node_features.copy(), "node_mask": st["node_mask"].copy(),
                 "edge_index": st["edge_index"].copy(),
                 "edge_features": ep.edge_features.copy(), "edge_mask": st["edge_mask"].copy(),
-                "global_features": gf, "action_mask": self._mask.reshape(-1).astype(np.int8),
+                "global_features": gf, "action_mask": self._mask.astype(np.int8),
                 "decision_index": np.int64(0)}
 
     def action_masks(self) -> np.ndarray:
-        """bool [n_users_max * (1 + n_servers_max)], MaskablePPO's MultiDiscrete layout."""
+        """bool [n_users_max * (1 + n_servers_max)] = ``obs["action_mask"]`` flattened (the
+        rows concatenated), MaskablePPO's layout for ``MultiDiscrete``."""
         return self._mask.reshape(-1).copy()
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool,
@@ -659,15 +669,13 @@ class LaenetAssignEnv(_LaenetEnvBase):
         if self._ep is None or self._done:
             raise RuntimeError("the episode is over (or not started): call reset()")
         ep = self._ep
-        a = np.asarray(action)
-        if a.shape != (self.n_users_max,) or not np.issubdtype(a.dtype, np.integer):
-            raise InvalidActionError(f"expected {self.n_users_max} integers, got {action!r}")
-        in_range = (a >= 0) & (a <= self.n_servers_max)
-        ok = in_range & self._mask[np.arange(self.n_users_max), np.where(in_range, a, 0)]
+        # outside the space: raises in every mode
+        a = multi_discrete_action(action, 1 + self.n_servers_max, self.n_users_max)
+        ok = self._mask[np.arange(self.n_users_max), a]
         info: dict[str, Any] = {}
         if not ok.all():
             bad = np.flatnonzero(~ok).tolist()
-            why = f"users {bad} chose masked or out-of-range actions {a[bad].tolist()}"
+            why = f"users {bad} chose masked actions {a[bad].tolist()}"
             if self.invalid_action == "raise":
                 raise InvalidActionError(f"invalid assignment: {why}")
             info["invalid_action"] = why

@@ -40,11 +40,21 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from offload_gym.core.env_args import (
+    binary_action,
+    check_bool,
+    check_choice,
+    check_finite_at_least,
+    check_int,
+    check_optional_int,
+    check_seed,
+    discrete_action,
+)
 from offload_gym.core.errors import ScenarioError
 from offload_gym.core.graph import FEATURE_DTYPE, decision_space
 from offload_gym.core.status import Status
 from offload_gym.envs import InvalidActionError, check_invalid_action_mode, load_scenario_set
-from offload_gym.vec.allocation import allocate, check_rule, equal_finish_time
+from offload_gym.vec.allocation import RULES, allocate, equal_finish_time
 from offload_gym.vec.batch import ScenarioBatch
 from offload_gym.vec.evaluate import make_solution
 from offload_gym.vec.generator import generate_batch, get_preset
@@ -287,35 +297,34 @@ class _VecEnvBase(gym.Env):
         reward_scale: str = "seconds",
         failure_time_factor: float = 2.0,
         terminate_on_failure: bool = True,
-        invalid_action: str = "raise",
+        invalid_action: str = "penalty",
         compute_optimum: bool = True,
         solution_info: bool = True,
         pool_size: int = DEFAULT_POOL_SIZE,
         seed: int | None = None,
         render_mode: str | None = None,
     ) -> None:
-        self.rule = check_rule(rule)
-        self.mobcheck = bool(mobcheck)
-        if reward_scale not in REWARD_SCALES:
-            raise ValueError(f"reward_scale must be one of {REWARD_SCALES}, got {reward_scale!r}")
-        self.reward_scale = reward_scale
-        if not failure_time_factor >= 1.0:
-            raise ValueError(f"failure_time_factor must be >= 1, got {failure_time_factor}")
-        self.failure_time_factor = float(failure_time_factor)
-        self.terminate_on_failure = bool(terminate_on_failure)
+        # every kwarg is checked here, so that a bad one fails at gym.make, naming itself
+        self.rule = check_choice("rule", rule, RULES)
+        self.mobcheck = check_bool("mobcheck", mobcheck)
+        self.reward_scale = check_choice("reward_scale", reward_scale, REWARD_SCALES)
+        self.failure_time_factor = check_finite_at_least("failure_time_factor",
+                                                         failure_time_factor, 1.0)
+        self.terminate_on_failure = check_bool("terminate_on_failure", terminate_on_failure)
         self.invalid_action = check_invalid_action_mode(invalid_action)
-        self.compute_optimum = bool(compute_optimum)
-        self.solution_info = bool(solution_info)
-        if isinstance(pool_size, bool) or not isinstance(pool_size, int | np.integer) \
-                or pool_size < 1:
-            raise ValueError(f"pool_size must be an int >= 1, got {pool_size!r}")
-        self.pool_size = int(pool_size)
+        self.compute_optimum = check_bool("compute_optimum", compute_optimum)
+        self.solution_info = check_bool("solution_info", solution_info)
+        self.pool_size = check_int("pool_size", pool_size, 1)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
         self.render_mode = render_mode
+        if preset_overrides is not None and not isinstance(preset_overrides, dict):
+            raise ValueError(f"preset_overrides must be a dict or None, got "
+                             f"{preset_overrides!r}")
         self.preset = preset
         self.preset_overrides = dict(preset_overrides or {})
-        get_preset(preset, **self.preset_overrides)  # validate early
+        get_preset(preset, **self.preset_overrides)  # validate early (errors name the key)
+        seed = check_seed(seed)
 
         self._scenarios: list[Scenario] | None = load_scenario_set(
             scenarios, Scenario.from_dict, Scenario)
@@ -323,12 +332,10 @@ class _VecEnvBase(gym.Env):
             largest = max(s.n_rsus for s in self._scenarios)
             self._n_range = (min(s.n_rsus for s in self._scenarios), largest)
         else:
-            lo, hi = (n_rsus, n_rsus) if isinstance(n_rsus, int | np.integer) else n_rsus
-            if not 1 <= int(lo) <= int(hi):
-                raise ValueError(f"n_rsus must be an int >= 1 or (low, high), got {n_rsus!r}")
-            self._n_range = (int(lo), int(hi))
-            largest = int(hi)
-        self.n_rsus_max = int(n_rsus_max) if n_rsus_max is not None else largest
+            self._n_range = _rsu_range(n_rsus)
+            largest = self._n_range[1]
+        n_rsus_max = check_optional_int("n_rsus_max", n_rsus_max, 1)
+        self.n_rsus_max = n_rsus_max if n_rsus_max is not None else largest
         if self.n_rsus_max < largest:
             raise ValueError(f"n_rsus_max = {self.n_rsus_max} < largest scenario ({largest})")
         # instances per generated pool: pool_size, fewer when the pools of a wide n_rsus range
@@ -346,13 +353,20 @@ class _VecEnvBase(gym.Env):
         n_nodes = self.n_rsus_max + 1
         self.observation_space = decision_space(n_nodes, len(NODE_FEATURES),
                                                 2 * self.n_rsus_max, len(EDGE_FEATURES),
-                                                len(GLOBAL_FEATURES), self._action_mask_size())
+                                                len(GLOBAL_FEATURES),
+                                                self._action_mask_shape())
         self._decisions = tuple(np.int64(k) for k in range(n_nodes))  # immutable, shared
         self._ep: _Episode | None = None
         self._fig: Any = None
 
     # ------------------------------------------------------------------ subclass hooks
-    def _action_mask_size(self) -> int:
+    def _action_mask_shape(self) -> tuple[int, ...]:
+        """Shape of ``obs["action_mask"]`` (docs/envs.md "Masks")."""
+        raise NotImplementedError
+
+    def action_masks(self) -> np.ndarray:
+        """``obs["action_mask"]`` of the current state flattened, as bool: the layout of
+        sb3-contrib's ``MaskablePPO``."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ scenarios
@@ -508,16 +522,19 @@ def _replace_status(sol: Solution, status: Status) -> Solution:
     return dataclasses.replace(sol, status=status)
 
 
-def _parse_discrete(action: Any, n: int) -> int | None:
-    """An integer action in [0, n), None if out of range; non-integers raise."""
-    if isinstance(action, int | np.integer) and not isinstance(action, bool):
-        v = int(action)
-        return v if 0 <= v < n else None
-    a = np.asarray(action)
-    if a.size != 1 or not (np.issubdtype(a.dtype, np.integer)):
-        raise InvalidActionError(f"expected one integer action in [0, {n}), got {action!r}")
-    v = int(a.reshape(-1)[0])
-    return v if 0 <= v < n else None
+def _rsu_range(n_rsus: Any) -> tuple[int, int]:
+    """``n_rsus`` (an int >= 1 or (low, high) with 1 <= low <= high) as (low, high)."""
+    if isinstance(n_rsus, int | np.integer) and not isinstance(n_rsus, bool):
+        lo = hi = n_rsus
+    elif isinstance(n_rsus, tuple | list) and len(n_rsus) == 2:
+        lo, hi = n_rsus
+    else:
+        lo = hi = None
+    ok = all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in (lo, hi))
+    if not ok or not 1 <= lo <= hi:
+        raise ValueError(f"n_rsus must be an int >= 1 or (low, high) ints with "
+                         f"1 <= low <= high, got {n_rsus!r}")
+    return int(lo), int(hi)
 
 
 class VecOffloadEnv(_VecEnvBase):
@@ -535,8 +552,8 @@ class VecOffloadEnv(_VecEnvBase):
         super().__init__(n_rsus, **kwargs)
         self.action_space = spaces.Discrete(2)
 
-    def _action_mask_size(self) -> int:
-        return 2
+    def _action_mask_shape(self) -> tuple[int, ...]:
+        return (2,)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -587,7 +604,7 @@ class VecOffloadEnv(_VecEnvBase):
                 "n_selected": self._m}
 
     def action_masks(self) -> np.ndarray:
-        """bool [2] (skip, select) for sb3-contrib's MaskablePPO."""
+        """bool [2] (skip allowed, select allowed) = ``obs["action_mask"]``."""
         return self._action_mask.astype(bool)
 
     def _select(self, j: int) -> None:
@@ -615,13 +632,12 @@ class VecOffloadEnv(_VecEnvBase):
         if ep is None or self._done:
             raise RuntimeError("the episode is over (or not started): call reset()")
         j = self._decision - 1
-        if type(action) is int:  # fast path of _parse_discrete
-            a = action if 0 <= action < 2 else None
+        if type(action) is int and 0 <= action < 2:  # fast path of discrete_action
+            a = action
         else:
-            a = _parse_discrete(action, 2)
-        if a is None or (a == SELECT and self._action_mask is _MASK_SKIP):
-            why = (f"action {action!r} out of range (0 = skip, 1 = select)" if a is None else
-                   f"RSU {j} was removed by MobCheck (action_mask = {self._action_mask})")
+            a = discrete_action(action, 2)  # outside the space: raises in every mode
+        if a == SELECT and self._action_mask is _MASK_SKIP:
+            why = f"RSU {j} was removed by MobCheck (action_mask = {self._action_mask})"
             if self.invalid_action == "raise":
                 raise InvalidActionError(f"invalid action at decision {self._k}: {why}")
             return self._end(forced_failure=True, extra={"invalid_action": why})
@@ -666,23 +682,26 @@ class VecSelectEnv(_VecEnvBase):
     """``offload_gym/VECSelect-v0``: choose the whole selection in one step.
 
     Action ``MultiBinary(n_rsus_max)``: bit i selects RSU i (scenario order); bits of
-    MobCheck-removed RSUs and of padding slots must be 0. Observation as in VEC-v0 with no
-    partial decision (``action_mask`` [n_rsus_max] = which bits may be 1; ``decision_index``
-    = 0). Reward T_eff(empty) - T_eff(S) (same total as VEC-v0); the episode always ends
-    after the step. :meth:`action_masks` gives MaskablePPO's flat [n_rsus_max * 2] form."""
+    MobCheck-removed RSUs and of padding slots must be 0 (masked). Any numeric array of 0 / 1
+    values is accepted (SB3 sends float32). Observation as in VEC-v0 with no partial decision
+    (``action_mask`` [n_rsus_max, 2] = per bit (may be 0, may be 1); ``decision_index`` = 0).
+    Reward T_eff(empty) - T_eff(S) (same total as VEC-v0); the episode always ends after the
+    step. :meth:`action_masks` is the same mask flattened, MaskablePPO's [n_rsus_max * 2]."""
 
     def __init__(self, n_rsus: int | tuple[int, int] = 20, **kwargs: Any) -> None:
         super().__init__(n_rsus, **kwargs)
         self.action_space = spaces.MultiBinary(self.n_rsus_max)
 
-    def _action_mask_size(self) -> int:
-        return self.n_rsus_max
+    def _action_mask_shape(self) -> tuple[int, ...]:
+        return (self.n_rsus_max, 2)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         self._seed(seed)
         self._ep = ep = self._next_episode(options)
         self._allowed = ep.pool.allowed[ep.i]
+        self._mask_2 = np.ones((self.n_rsus_max, 2), dtype=np.int8)  # (may be 0, may be 1)
+        self._mask_2[:, 1] = self._allowed
         self._mask = np.zeros(ep.n, dtype=bool)
         self._done = False
         t_local = ep.local_time_s
@@ -693,31 +712,27 @@ class VecSelectEnv(_VecEnvBase):
     def _obs(self, t_eff: float, n_selected: int) -> dict[str, np.ndarray]:
         return {"node_features": self._ep.node_features.copy(), **self._obs_static(),
                 "global_features": self._global_features(t_eff, n_selected, 0),
-                "action_mask": self._allowed.copy(), "decision_index": np.int64(0)}
+                "action_mask": self._mask_2.copy(), "decision_index": np.int64(0)}
 
     def action_masks(self) -> np.ndarray:
-        """bool [n_rsus_max * 2]: per bit (may be 0, may be 1), MaskablePPO's layout."""
-        out = np.ones((self.n_rsus_max, 2), dtype=bool)
-        out[:, 1] = self._allowed.astype(bool)
-        return out.reshape(-1)
+        """bool [n_rsus_max * 2] = ``obs["action_mask"]`` flattened (per bit: may be 0, may
+        be 1), MaskablePPO's layout for ``MultiBinary``."""
+        return self._mask_2.reshape(-1).astype(bool)
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool,
                                          dict[str, Any]]:
         if self._ep is None or self._done:
             raise RuntimeError("the episode is over (or not started): call reset()")
         ep = self._ep
-        bits = np.asarray(action)
-        if bits.shape != (self.n_rsus_max,) or not (np.issubdtype(bits.dtype, np.integer)
-                                                     or bits.dtype == bool):
-            raise InvalidActionError(f"expected {self.n_rsus_max} binary integers, got "
-                                     f"{action!r}")
-        bad = np.flatnonzero((bits != 0) & ((bits != 1) | (self._allowed == 0)))
+        bits = binary_action(action, self.n_rsus_max)  # outside the space: raises in every mode
+        bad = np.flatnonzero(bits & (self._allowed == 0))
+        if bad.size:
+            why = (f"bits {bad.tolist()} may not be set (may-be-1 column of action_mask = "
+                   f"{self._allowed.tolist()})")
+            if self.invalid_action == "raise":
+                raise InvalidActionError(f"invalid selection: {why}")
         self._done = True
         if bad.size:
-            why = f"bits {bad.tolist()} may not be set (action_mask = {self._allowed.tolist()})"
-            if self.invalid_action == "raise":
-                self._done = False
-                raise InvalidActionError(f"invalid selection: {why}")
             t_eff, info = self._final(self._mask, forced_failure=True)
             info["invalid_action"] = why
         else:

@@ -6,6 +6,7 @@ adapter's Solutions re-check through the problem's evaluate()."""
 import csv
 import subprocess
 import sys
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -19,6 +20,7 @@ from agents.rl_common import (
     draw_scenarios,
     load_model,
     make_env,
+    problem_of,
     read_metadata,
     rollout_batch,
 )
@@ -214,6 +216,33 @@ def test_shipped_grlo_checkpoints_solve(problem):
     s = draw_scenarios(env_id, kw, 1, seed=11)[0]
     sol = get_solver(problem, "grlo")(s)
     assert sol.solver == "grlo"
+
+
+@pytest.mark.parametrize("path", sorted(
+    (Path(__file__).resolve().parents[2] / "agents" / "checkpoints").glob("rl_*.zip")),
+    ids=lambda p: p.stem)
+def test_shipped_rl_checkpoints_match_the_envs(path):
+    """Each shipped RL checkpoint's stored spaces equal its env's current ones (so a change
+    of the observation layout, e.g. of the action mask, is caught here), and it loads and
+    rolls episodes whose Solutions re-check through evaluate()."""
+    model, meta = load_model(path)
+    env = make_env(meta["env_id"], meta.get("env_kwargs", {}), compute_optimum=False)
+    assert model.observation_space == env.observation_space
+    assert model.action_space == env.action_space
+    scenarios = draw_scenarios(meta["env_id"], meta.get("env_kwargs", {}), 3, seed=123)
+    envs = [make_env(meta["env_id"], meta.get("env_kwargs", {}), compute_optimum=False)
+            for _ in scenarios]
+    for s, r in zip(scenarios, rollout_batch(model, envs, scenarios), strict=True):
+        assert not r.info["failed"] and "invalid_action" not in r.info
+        sol = r.info["solution"]
+        if problem_of(meta["env_id"]) == "vec":
+            from offload_gym.vec import evaluate
+
+            assert evaluate(s, sol.selected, sol.allocation_gbit).success == sol.success
+        else:
+            from offload_gym.laenet import evaluate
+
+            assert evaluate(s, sol.choice, sol.share).cost == pytest.approx(sol.cost)
 
 
 @pytest.mark.slow

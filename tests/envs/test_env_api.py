@@ -12,7 +12,9 @@ from env_helpers import masked_random_action
 
 from offload_gym.envs import ENV_IDS
 
-# Small instances; check_env samples UNMASKED random actions, so it runs in penalty mode.
+# Small instances. check_env samples UNMASKED random actions: the default
+# invalid_action="penalty" ends the episode on a masked one (tests/envs/test_outside_clients.py
+# runs the checkers on the default and larger configurations too).
 KWARGS = {
     "offload_gym/VEC-v0": {"n_rsus": 6},
     "offload_gym/VECSelect-v0": {"n_rsus": 6},
@@ -26,7 +28,7 @@ IDS = list(ENV_IDS)
 def test_gymnasium_check_env(env_id):
     from gymnasium.utils.env_checker import check_env
 
-    env = gym.make(env_id, invalid_action="penalty", **KWARGS[env_id])
+    env = gym.make(env_id, **KWARGS[env_id])
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*Box observation space (min|max)imum.*")
         check_env(env.unwrapped, skip_render_check=True)
@@ -36,7 +38,7 @@ def test_gymnasium_check_env(env_id):
 def test_sb3_check_env(env_id):
     from stable_baselines3.common.env_checker import check_env
 
-    env = gym.make(env_id, invalid_action="penalty", **KWARGS[env_id])
+    env = gym.make(env_id, **KWARGS[env_id])
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*unconventional shape.*")
         check_env(env.unwrapped)
@@ -60,10 +62,10 @@ def test_make_vec(env_id, mode):
                 if isinstance(single.action_space, gym.spaces.Discrete):
                     acts.append(int(rng.choice(np.flatnonzero(m))))
                 elif isinstance(single.action_space, gym.spaces.MultiBinary):
-                    acts.append((m & (rng.random(m.size) < 0.5)).astype(np.int8))
+                    may_be_1 = m[:, 1]  # mask [n, 2]: per bit (may be 0, may be 1)
+                    acts.append((may_be_1 & (rng.random(len(may_be_1)) < 0.5)).astype(np.int8))
                 else:
-                    rows = m.reshape(len(single.action_space.nvec), -1)
-                    acts.append(np.array([rng.choice(np.flatnonzero(r)) for r in rows]))
+                    acts.append(np.array([rng.choice(np.flatnonzero(r)) for r in m]))
             obs, rew, _, _, _ = envs.step(np.array(acts))
             assert rew.shape == (2,) and np.isfinite(rew).all()
     finally:
@@ -78,10 +80,9 @@ def test_action_masks_agree_with_observation(env_id, rng):
     while not done:
         m = env.unwrapped.action_masks()
         assert m.dtype == bool
-        if isinstance(env.action_space, gym.spaces.MultiBinary):
-            assert np.array_equal(m.reshape(-1, 2)[:, 1], obs["action_mask"].astype(bool))
-        else:
-            assert np.array_equal(m, obs["action_mask"].astype(bool))
+        # one layout: action_masks() is obs["action_mask"] flattened
+        assert np.array_equal(m, obs["action_mask"].reshape(-1).astype(bool))
+        assert obs["action_mask"].shape == env.observation_space["action_mask"].shape
         obs, _, term, trunc, _ = env.step(masked_random_action(env, rng))
         done = term or trunc
 

@@ -87,7 +87,8 @@ def test_return_is_minus_cost_and_solution_rechecks(scale, rng):
 
 
 def test_decision_order_forced_first_and_masks():
-    env = gym.make(LAE, scale="gs3_gu6_au4", compute_optimum=False).unwrapped
+    env = gym.make(LAE, scale="gs3_gu6_au4", compute_optimum=False,
+                   invalid_action="raise").unwrapped
     for seed in range(50):
         obs, _ = env.reset(seed=seed)
         d = env._ep.derived
@@ -105,6 +106,8 @@ def test_decision_order_forced_first_and_masks():
         env.step(0)
     with pytest.raises(InvalidActionError, match="out of range"):
         env.step(99)
+    with pytest.raises(InvalidActionError, match=r"shape \(1,\)"):
+        env.step(np.array([[1]]))  # a (1, 1) array is not a Discrete action
     s = min(allowed)
     obs, *_ = env.step(1 + s)
     e = int(d.edge_id[u, s])
@@ -140,23 +143,44 @@ def test_capacity_mask_and_dead_end():
     assert env.failure_cost() == pytest.approx(10 * env.lower_bound_cost())
 
 
+def _first_masked_decision(env):
+    """Reset seeds until the first decision has a masked action; returns that action."""
+    for seed in range(100):
+        env.reset(seed=seed)
+        masked = np.flatnonzero(~env.action_masks())
+        if masked.size:
+            return int(masked[0])
+    raise AssertionError("no masked first decision in 100 seeds")
+
+
 def test_invalid_action_penalty_modes(rng):
-    env = gym.make(LAE, invalid_action="penalty", compute_optimum=True, **SMALL).unwrapped
-    env.reset(seed=1)
-    _, r, term, _, info = env.step(42)
-    assert term and info["failed"] and "invalid_action" in info
+    env = gym.make(LAE, compute_optimum=True, **SMALL).unwrapped  # default: penalty
+    assert env.invalid_action == "penalty"
+    a = _first_masked_decision(env)
+    _, r, term, _, info = env.step(a)
+    assert term and info["failed"] and "is masked" in info["invalid_action"]
     assert r == pytest.approx(-10 * info["optimum_cost"])
     assert info["optimality_ratio"] == pytest.approx(10.0)
+    with pytest.raises(InvalidActionError, match="out of range"):  # outside the space
+        env.reset(seed=1)
+        env.step(42)
 
-    a = gym.make(ASSIGN, **SMALL).unwrapped
-    a.reset(seed=1)
-    bad = np.full(a.n_users_max, a.n_servers_max + 5)
-    with pytest.raises(InvalidActionError):
-        a.step(bad)
-    p = gym.make(ASSIGN, invalid_action="penalty", **SMALL).unwrapped
+    strict = gym.make(ASSIGN, invalid_action="raise", **SMALL).unwrapped
+    strict.reset(seed=1)
+    mask = strict._mask
+    user = int(np.flatnonzero((~mask).any(axis=1))[0])
+    bad = np.argmax(mask, axis=1)                   # every user allowed ...
+    bad[user] = int(np.flatnonzero(~mask[user])[0])  # ... but one masked choice
+    with pytest.raises(InvalidActionError, match="masked"):
+        strict.step(bad)
+    p = gym.make(ASSIGN, **SMALL).unwrapped
     p.reset(seed=1)
     _, r, term, _, info = p.step(bad)
     assert term and info["failed"] and r == pytest.approx(-10 * info["optimum_cost"])
+    assert f"users [{user}]" in info["invalid_action"]
+    p.reset(seed=1)
+    with pytest.raises(InvalidActionError, match="entries in"):  # outside the space
+        p.step(np.full(p.n_users_max, p.n_servers_max + 5))
 
 
 def test_assign_repairs_capacity_overflow():

@@ -117,7 +117,7 @@ def test_failure_ends_episode_with_penalty():
 
 
 def test_mobcheck_masks_and_invalid_actions():
-    env = gym.make(VEC, n_rsus=10, preset="mobility_stress").unwrapped
+    env = gym.make(VEC, n_rsus=10, preset="mobility_stress", invalid_action="raise").unwrapped
     for seed in range(100):
         obs, _ = env.reset(seed=seed)
         if not env._ep.avail.all():
@@ -134,22 +134,37 @@ def test_mobcheck_masks_and_invalid_actions():
         env.step(2)
     with pytest.raises(InvalidActionError):
         env.step(0.5)
+    with pytest.raises(InvalidActionError, match=r"shape \(1,\)"):
+        env.step(np.array([[0]]))  # (1, 1): not a Discrete action
     env.step(0)  # still usable after a refused action
 
-    pen = gym.make(VEC, n_rsus=4, invalid_action="penalty").unwrapped
-    pen.reset(seed=0)
-    _, r, term, _, info = pen.step(7)
-    assert term and info["failed"] and "invalid_action" in info
-    assert r == pytest.approx(-info["local_time_s"])
+    # the default (penalty): a masked choice ends the episode as a failure, saying why
+    pen = gym.make(VEC, n_rsus=10, preset="mobility_stress").unwrapped
+    obs, _ = pen.reset(seed=seed)
+    while obs["action_mask"][1]:
+        obs, *_ = pen.step(0)
+    t_eff_before = pen._t_eff
+    _, r, term, _, info = pen.step(np.int64(1))
+    assert term and info["failed"] and "MobCheck" in info["invalid_action"]
+    assert r == pytest.approx(t_eff_before - 2 * info["local_time_s"])  # to the failure time
     with pytest.raises(RuntimeError):
         pen.step(0)
+    pen.reset(seed=0)
+    with pytest.raises(InvalidActionError, match="out of range"):  # outside the space: raises
+        pen.step(7)
 
-    sel = gym.make(SELECT, n_rsus=4, n_rsus_max=6).unwrapped
+    sel = gym.make(SELECT, n_rsus=4, n_rsus_max=6, invalid_action="raise").unwrapped
     sel.reset(seed=0)
     with pytest.raises(InvalidActionError, match="may not be set"):
         sel.step(np.array([0, 0, 0, 0, 1, 0]))  # a padding slot
-    with pytest.raises(InvalidActionError):
+    with pytest.raises(InvalidActionError, match=r"shape \(6,\)"):
         sel.step(np.zeros(4, dtype=np.int8))  # wrong shape
+    with pytest.raises(InvalidActionError, match="0 / 1"):
+        sel.step(np.array([0, 2, 0, 0, 0, 0]))  # not binary
+    with pytest.raises(InvalidActionError, match="0 / 1"):
+        sel.step(np.array([0, 0.5, 0, 0, 0, 0]))
+    *_, info = sel.step(np.array([1, 0, 0, 0, 0, 0], dtype=np.float32))  # SB3 sends float32
+    assert info["selected"] == (0,) and "invalid_action" not in info
 
 
 @pytest.mark.parametrize("env_id", [VEC, SELECT])
