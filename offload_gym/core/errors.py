@@ -21,5 +21,5 @@ class SolverError(RuntimeError):
 
 
 class InvalidActionError(ValueError):
-    """A masked or out-of-range action given to an env under ``invalid_action="raise"``
-    (re-exported by :mod:`offload_gym.envs`)."""
+    """An action outside the env's action space (any mode), or a masked one under
+    ``invalid_action="raise"`` (re-exported by :mod:`offload_gym.envs`)."""
