@@ -138,3 +138,33 @@ def test_genuine_bugs_keep_their_traceback(monkeypatch):
     monkeypatch.setattr(cli, "cmd_solvers", value_bug)
     with pytest.raises(ValueError, match="not hidden"):
         main(["solvers"])
+
+
+@pytest.mark.parametrize(("problem", "mutate", "fragment"), [
+    ("vec", lambda d: d["rsus"]["snr_db"].__setitem__(0, -500.0), "rsus.snr_db[0]: an SNR"),
+    ("vec", lambda d: d["vehicle"].__setitem__("cpu_ghz", 1e-320), "vehicle.cpu_ghz: 1e-320"),
+    ("laenet", lambda d: d["users"]["z_m"].__setitem__(0, -5.0), "users.z_m[0]: must be >= 0"),
+    ("laenet", lambda d: d.__setitem__("preset", "nonsense"), "preset: unknown preset"),
+])
+def test_meaningless_scenario_file_is_one_line(tmp_path, capsys, problem, mutate, fragment):
+    from offload_gym.laenet.generator import generate as laenet_generate
+
+    d = (generate(3, seed=0) if problem == "vec" else laenet_generate("gs2_gu4_au2", 0)
+         ).to_dict()
+    mutate(d)
+    path = _write(tmp_path / "s.json", jsonio.dumps(d).encode())
+    assert main(["solve", str(path)]) == 2
+    assert fragment in one_error_line(capsys)
+
+
+@pytest.mark.parametrize(("problem", "known"), [
+    ("vec", "(known: ['kato2025', 'mobility_stress'])"),
+    ("laenet", "(known: ['gadsg2025'])"),
+])
+def test_unknown_preset_lists_the_valid_ones(tmp_path, capsys, problem, known):
+    out = tmp_path / "s.json"
+    assert main(["generate", "--problem", problem, "--preset", "nonsense", "--out",
+                 str(out)]) == 2
+    line = one_error_line(capsys)
+    assert line == f"offload-gym: error: preset: unknown preset 'nonsense' {known}"
+    assert not out.exists()

@@ -1,5 +1,14 @@
 """Small validators that turn untrusted JSON values into numbers/arrays or raise
-:class:`~offload_gym.core.errors.ScenarioError` naming the field. Nothing is clipped."""
+:class:`~offload_gym.core.errors.ScenarioError` naming the field. Nothing is clipped.
+
+Beyond "finite and of the right sign", both problems bound magnitudes: every non-zero
+physical input (SI units; VEC CPUs in GHz and task sizes in Gbit) and every time the models
+derive from the inputs must lie in [:data:`MAGNITUDE_MIN`, :data:`MAGNITUDE_MAX`] =
+[1e-100, 1e100] (a dB value d stands for 10^(d/10), so |d| <= 1000). Outside that range an
+input is physically meaningless and the arithmetic degenerates: a CPU of 1e-320 GHz gives
+an infinite time, one of 1e308 GHz a subnormal 1e-308 s, an SNR of -500 dB a spectral
+efficiency that rounds to exactly 0.
+"""
 
 from __future__ import annotations
 
@@ -84,3 +93,66 @@ def frozen(array: np.ndarray) -> np.ndarray:
     out = np.array(array, dtype=np.float64, copy=True)
     out.setflags(write=False)
     return out
+
+
+MAGNITUDE_MIN = 1e-100
+MAGNITUDE_MAX = 1e100
+DB_MAX = 10.0 * math.log10(MAGNITUDE_MAX)  # 1000 dB: 10^(dB/10) within the same range
+_RANGE_TEXT = f"[{MAGNITUDE_MIN:g}, {MAGNITUDE_MAX:g}]"
+
+
+def first_out_of_range(values: Any, *, allow_zero: bool = False, allow_inf: bool = False,
+                       low: float = MAGNITUDE_MIN, high: float = MAGNITUDE_MAX) -> int | None:
+    """Index of the first entry whose magnitude is outside [low, high] (NaN counts as out;
+    0 and +-inf are accepted only when allowed), or None."""
+    a = np.abs(np.atleast_1d(np.asarray(values, dtype=np.float64)))
+    ok = (a >= low) & (a <= high)
+    if allow_zero:
+        ok |= a == 0.0
+    if allow_inf:
+        ok |= np.isposinf(a)
+    bad = np.flatnonzero(~ok)
+    return int(bad[0]) if bad.size else None
+
+
+def _indexed(field: str, values: Any, i: int) -> tuple[str, float]:
+    """``(field[i], value)`` for an array, ``(field, value)`` for a scalar."""
+    if np.ndim(values) == 0:
+        return field, float(values)
+    return f"{field}[{i}]", float(np.asarray(values)[i])
+
+
+def check_magnitude(values: Any, field: str, *, allow_zero: bool = False) -> None:
+    """Every entry of ``values`` (a scalar or an array) is 0 (if allowed) or has a magnitude
+    in [1e-100, 1e100]; else ScenarioError naming the first bad entry."""
+    i = first_out_of_range(values, allow_zero=allow_zero)
+    if i is not None:
+        name, x = _indexed(field, values, i)
+        raise ScenarioError(name, f"{x!r} is outside the accepted magnitude range "
+                                  f"{_RANGE_TEXT}{' (or 0)' if allow_zero else ''}: "
+                                  "physically meaningless, and the arithmetic would "
+                                  "overflow or underflow")
+
+
+def check_db(values: Any, field: str) -> None:
+    """Every dB value is within +-1000 dB (10^(dB/10) in [1e-100, 1e100])."""
+    a = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    bad = np.flatnonzero(~(np.abs(a) <= DB_MAX))
+    if bad.size:
+        name, x = _indexed(field, values, int(bad[0]))
+        raise ScenarioError(name, f"{x!r} dB is outside [-{DB_MAX:g}, {DB_MAX:g}] dB "
+                                  f"(10^(dB/10) must lie in {_RANGE_TEXT})")
+
+
+def check_derived(values: Any, field: str, what: str, *, unit: str = "s",
+                  allow_zero: bool = False, allow_inf: bool = False) -> None:
+    """A quantity the model derives (per entry of ``values``; a time unless ``unit`` says
+    otherwise) is finite (or +inf when ``allow_inf``), 0 only when ``allow_zero``, and its
+    magnitude within [1e-100, 1e100]; else ScenarioError naming ``field`` (the input to
+    blame, indexed like ``values``) and describing ``what`` was computed."""
+    i = first_out_of_range(values, allow_zero=allow_zero, allow_inf=allow_inf)
+    if i is not None:
+        name, x = _indexed(field, values, i)
+        raise ScenarioError(name, f"{what} = {x!r} {unit} is outside {_RANGE_TEXT} {unit} "
+                                  "(physically meaningless input; results would overflow, "
+                                  "underflow or lose all precision)")

@@ -82,9 +82,11 @@ class DatasetSpec:
         """Preset, overrides, scale and labelling solver exist (checked here so that a bad
         name fails before the output directory is touched, not in the first shard)."""
         if self.problem == "vec":
-            from offload_gym.vec.generator import get_preset
+            from offload_gym.vec.generator import generate
 
-            get_preset(self.preset, **dict(self.overrides))
+            # one instance through the full Scenario validation: an override such as
+            # --bandwidth 1e-95 passes its own check but gives absurd transmit times
+            generate(max(int(self.size or 0), 1), self.preset, 0, **dict(self.overrides))
             return
         from offload_gym.core.registry import solver_names
         from offload_gym.laenet.generator import checked_request

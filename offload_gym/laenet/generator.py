@@ -29,7 +29,7 @@ import numpy as np
 from offload_gym.core.errors import ScenarioError
 from offload_gym.laenet.feasibility import pack_forced_users, users_without_options
 from offload_gym.laenet.physics import derive
-from offload_gym.laenet.scenario import Scenario
+from offload_gym.laenet.scenario import PRESETS, Scenario
 
 # Table II scales: name -> (S ground servers, Y ground users, Z aerial users); 1 HAP each.
 SCALES: dict[str, tuple[int, int, int]] = {
@@ -42,7 +42,6 @@ SCALES: dict[str, tuple[int, int, int]] = {
     "gs9_gu19_au12": (9, 19, 12),
     "gs9_gu20_au13": (9, 20, 13),
 }
-PRESETS = ("gadsg2025",)
 
 # Preset gadsg2025 constants (spec "Parameters").
 GADSG2025: dict[str, Any] = {

@@ -23,9 +23,14 @@ import numpy as np
 from offload_gym.core import jsonio
 from offload_gym.core.errors import ScenarioError
 from offload_gym.core.validation import (
+    MAGNITUDE_MAX,
     as_float,
     as_float_array,
+    check_db,
+    check_derived,
+    check_magnitude,
     check_no_extra_keys,
+    first_out_of_range,
     require_key,
     require_mapping,
 )
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
     from offload_gym.laenet.physics import Derived
 
 PROBLEM = "laenet"
+PRESETS = ("gadsg2025",)  # generator presets; a scenario's "preset" is one of them or null
 SERVER_TYPES = ("hap", "gs")
 USER_TYPES = ("gu", "au")
 
@@ -57,14 +63,14 @@ SCALAR_KEYS: tuple[tuple[str, float | None, bool], ...] = (
 SERVER_ARRAYS: tuple[tuple[str, float | None, bool], ...] = (
     ("x_m", None, False),
     ("y_m", None, False),
-    ("z_m", None, False),
+    ("z_m", None, False),  # a height above ground: >= 0, checked in from_dict
     ("cpu_hz", 0.0, True),
     ("active_power_w", 0.0, True),
 )
 USER_ARRAYS: tuple[tuple[str, float | None, bool], ...] = (
     ("x_m", None, False),
     ("y_m", None, False),
-    ("z_m", None, False),
+    ("z_m", None, False),  # a height above ground: >= 0, checked in from_dict
     ("data_bits", 0.0, True),
     ("cpu_hz", 0.0, True),
     ("tx_power_w", 0.0, True),
@@ -167,6 +173,9 @@ class Scenario:
         preset = require_key(data, "preset")
         if preset is not None and not isinstance(preset, str):
             raise ScenarioError("preset", f"expected a string or null, got {preset!r}")
+        if preset is not None and preset not in PRESETS:
+            raise ScenarioError("preset", f"unknown preset {preset!r} (known: {list(PRESETS)}; "
+                                          "use null for a scenario not drawn from a preset)")
         scalars = {
             key: as_float(require_key(data, key), key, min_value=lo, strict_min=strict)
             for key, lo, strict in SCALAR_KEYS
@@ -182,6 +191,12 @@ class Scenario:
                                                           "the others must be 'gs'")
         users = _entity(data, "users", USER_TYPES, USER_ARRAYS)
         n_users = len(users["type"])
+        for name, entity in (("servers", servers), ("users", users)):
+            below = np.flatnonzero(entity["z_m"] < 0.0)
+            if below.size:
+                i = int(below[0])
+                raise ScenarioError(f"{name}.z_m[{i}]", f"must be >= 0 (heights are above "
+                                                        f"ground), got {entity['z_m'][i]}")
         seen_au = False
         for u, t in enumerate(users["type"]):
             seen_au |= t == "au"
@@ -194,7 +209,7 @@ class Scenario:
             raise ScenarioError(f"users.delay_weight[{u}]",
                                 f"must be <= 1, got {users['delay_weight'][u]}")
         edges = _edges(require_key(data, "edges"), n_users, n_servers)
-        return cls(
+        scenario = cls(
             preset=preset,
             **scalars,
             server_type=servers["type"],
@@ -213,6 +228,9 @@ class Scenario:
             user_delay_weight=users["delay_weight"],
             edges=edges,
         )
+        check_magnitudes(scenario)
+        check_derived_physics(scenario)
+        return scenario
 
     @classmethod
     def from_json(cls, text: str) -> Scenario:
@@ -242,6 +260,49 @@ class Scenario:
 
     def to_file(self, path: str | Path) -> None:
         Path(path).write_text(self.to_json() + "\n")
+
+
+_DB_KEYS = ("eta_los_db", "eta_nlos_db")
+
+
+def check_magnitudes(sc: Scenario) -> None:
+    """Every input is 0 (where the format allows it) or has a magnitude in [1e-100, 1e100];
+    dB values are within +-1000 dB (core.validation; docs/laenet.md "Validation")."""
+    for key, _, strict in SCALAR_KEYS:
+        if key in _DB_KEYS:
+            check_db(getattr(sc, key), key)
+        else:
+            check_magnitude(getattr(sc, key), key, allow_zero=not strict)
+    for prefix, arrays in (("server", SERVER_ARRAYS), ("user", USER_ARRAYS)):
+        for key, _, strict in arrays:
+            check_magnitude(getattr(sc, f"{prefix}_{key}"), f"{prefix}s.{key}",
+                            allow_zero=not strict)
+
+
+def check_derived_physics(sc: Scenario) -> None:
+    """The derived times and energies a solver uses are finite and within [1e-100, 1e100]:
+    every user's local time a D / f and energy kappa f^2 a D; on every coverage edge the
+    execution time a D / F and energy P_act T_exe, and a transmit time D / R that is not
+    below 1e-100 s (a rate that overflows). A link too weak to carry data (R rounds to 0,
+    T_tr = inf) is physics, not an error: that edge is just infeasible."""
+    with np.errstate(all="ignore"):
+        d = sc.derived
+    check_derived(d.t_loc, "users.cpu_hz", "the local compute time a D / f")
+    check_derived(d.e_loc, "users.cpu_hz", "the local energy kappa f^2 a D", unit="J",
+                  allow_zero=True)
+    eu, es = d.edge_user, d.edge_server
+    for values, field, what, unit, inf_ok in (
+        (d.t_exe, "servers.cpu_hz[{s}]", "user {u}'s execution time a D / F", "s", False),
+        (d.e_exe, "servers.active_power_w[{s}]", "user {u}'s execution energy P_act T_exe",
+         "J", False),
+        (d.t_tr, "bandwidth_hz", "user {u}'s transmit time D / R to server {s}", "s", True),
+    ):
+        i = first_out_of_range(values, allow_inf=inf_ok, high=math.inf if inf_ok else
+                               MAGNITUDE_MAX)
+        if i is not None:
+            u, s = int(eu[i]), int(es[i])
+            check_derived(values[i], field.format(s=s), what.format(u=u, s=s), unit=unit,
+                          allow_inf=inf_ok)
 
 
 def _entity(

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from offload_gym.core.errors import ScenarioError
+from offload_gym.core.validation import check_magnitude
 from offload_gym.vec.batch import ScenarioBatch
 from offload_gym.vec.scenario import Scenario
 
@@ -71,10 +72,13 @@ def get_preset(preset: str | VecPreset, **overrides: float) -> VecPreset:
         if key == "speed_mps":
             if not value >= 0:
                 raise ScenarioError("speed_mps", f"must be >= 0, got {value}")
+            check_magnitude(value, key, allow_zero=True)
             changes["speed_range_mps"] = (float(value), float(value))
         elif key in ("deadline_s", "bandwidth_hz", "size_gbit", "range_m", "cycles_per_bit"):
             if not value > 0:
                 raise ScenarioError(key, f"must be > 0, got {value}")
+            if not (key == "deadline_s" and math.isinf(value)):
+                check_magnitude(value, key)
             changes[key] = float(value)
         else:
             raise ScenarioError(key, "unknown generator override (known: speed_mps, "

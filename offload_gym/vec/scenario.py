@@ -24,8 +24,14 @@ import numpy as np
 from offload_gym.core import jsonio
 from offload_gym.core.errors import ScenarioError
 from offload_gym.core.validation import (
+    DB_MAX,
+    MAGNITUDE_MAX,
+    MAGNITUDE_MIN,
     as_float,
     as_float_array,
+    check_db,
+    check_derived,
+    check_magnitude,
     check_no_extra_keys,
     frozen,
     require_key,
@@ -40,6 +46,15 @@ _TASK_KEYS = {"size_gbit", "deadline_s"}
 # Relative slack when checking "in range at t = 0", so that a scenario written to JSON and
 # read back (or an RSU generated exactly on the circle) is not rejected by rounding.
 _RANGE_RTOL = 1e-12
+
+
+# Which of the first nine magnitude checks (the scalars) accept 0: positions and speed.
+_SCALAR_ZERO_OK = np.array([True, True, True, False, False, False, False, False, False])
+
+
+def _in_range(a: np.ndarray) -> np.ndarray:
+    """|a| within [MAGNITUDE_MIN, MAGNITUDE_MAX] (``a`` already non-negative)."""
+    return (a >= MAGNITUDE_MIN) & (a <= MAGNITUDE_MAX)
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +107,7 @@ class Scenario:
         if bad.size:
             raise ScenarioError(f"rsus.cpu_ghz[{bad[0]}]",
                                 f"must be > 0, got {self.rsu_cpu_ghz[bad[0]]}")
+        self._check_magnitudes()
         dist = np.hypot(self.rsu_x_m - self.vehicle_x_m, self.rsu_y_m - self.vehicle_y_m)
         bad = np.flatnonzero(dist > self.range_m * (1 + _RANGE_RTOL))
         if bad.size:
@@ -99,6 +115,70 @@ class Scenario:
                 f"rsus.x_m[{bad[0]}]",
                 f"RSU {bad[0]} is {dist[bad[0]]:.6g} m from the vehicle at t = 0, beyond "
                 f"range_m = {self.range_m:g} (every RSU must start in range)")
+        self._check_derived(dist)
+
+    def _magnitude_checks(self) -> tuple[tuple[str, Any, bool], ...]:
+        """(field, value(s), zero allowed) of every input with a bounded magnitude."""
+        return (
+            ("vehicle.x_m", self.vehicle_x_m, True), ("vehicle.y_m", self.vehicle_y_m, True),
+            ("vehicle.speed_mps", self.speed_mps, True),
+            ("vehicle.cpu_ghz", self.vehicle_cpu_ghz, False),
+            ("task.size_gbit", self.size_gbit, False),
+            ("task.deadline_s", self.deadline_s if self.has_deadline else 1.0, False),
+            ("bandwidth_hz", self.bandwidth_hz, False), ("range_m", self.range_m, False),
+            ("cycles_per_bit", self.cycles_per_bit, False),
+            ("rsus.x_m", self.rsu_x_m, True), ("rsus.y_m", self.rsu_y_m, True),
+            ("rsus.cpu_ghz", self.rsu_cpu_ghz, False),
+        )
+
+    def _check_magnitudes(self) -> None:
+        """Non-zero inputs within [1e-100, 1e100], SNRs within +-1000 dB (docs/vec.md)."""
+        checks = self._magnitude_checks()
+        scalars = np.abs(np.array([v for _, v, _ in checks[:9]]))
+        positions = np.abs(np.concatenate([self.rsu_x_m, self.rsu_y_m]))
+        cpu = self.rsu_cpu_ghz
+        if (_in_range(scalars) | (_SCALAR_ZERO_OK & (scalars == 0.0))).all() \
+                and (_in_range(positions) | (positions == 0.0)).all() \
+                and _in_range(cpu).all() and (np.abs(self.rsu_snr_db) <= DB_MAX).all():
+            return
+        for name, value, zero in checks:  # slow path: name the first bad entry
+            check_magnitude(value, name, allow_zero=zero)
+        check_db(self.rsu_snr_db, "rsus.snr_db")
+
+    def _check_derived(self, distance0_m: np.ndarray) -> None:
+        """The times the model computes are finite and within [1e-100, 1e100] s, and every
+        RSU's spectral efficiency is a positive number (not rounded to 0): per-Gbit compute
+        times b/f, transmit times 1e9/(B r), and the task's times Q b/f and Q 1e9/(B r)."""
+        from offload_gym.vec import physics
+
+        q = self.size_gbit
+        with np.errstate(all="ignore"):
+            r = physics.spectral_efficiency(self.rsu_snr_db, distance0_m)
+            beta0 = self.cycles_per_bit / self.vehicle_cpu_ghz
+            beta = self.cycles_per_bit / self.rsu_cpu_ghz
+            tau = physics.transmit_time_s_per_gbit(self.bandwidth_hz, r)
+            times = np.concatenate([[beta0, q * beta0], beta, tau, q * beta, q * tau])
+        if ((times >= MAGNITUDE_MIN) & (times <= MAGNITUDE_MAX)).all():
+            return  # (r > 0 and finite follows from tau in range)
+        bad = np.flatnonzero(~((r > 0) & np.isfinite(r)))
+        if bad.size:
+            i = int(bad[0])
+            raise ScenarioError(
+                f"rsus.snr_db[{i}]",
+                f"an SNR of {self.rsu_snr_db[i]:g} dB at {distance0_m[i]:.6g} m gives a "
+                f"spectral efficiency log2(1 + snr / d^2) of {float(r[i])!r} bit/s/Hz (it "
+                "must be a positive finite number: the RSU could never receive data)")
+        check_derived(beta0, "vehicle.cpu_ghz", "the compute time b / f per Gbit")
+        check_derived(beta, "rsus.cpu_ghz", "the compute time b / f per Gbit")
+        bad = np.flatnonzero(~((tau >= MAGNITUDE_MIN) & (tau <= MAGNITUDE_MAX)))
+        if bad.size:
+            i = int(bad[0])
+            check_derived(tau[i], "bandwidth_hz", f"with RSU {i}'s spectral efficiency "
+                                                       f"r = {float(r[i]):.6g}, the transmit "
+                                                       "time 1e9 / (B r) per Gbit")
+        check_derived(q * beta0, "task.size_gbit", "the local compute time Q b / f_0")
+        check_derived(q * beta, "task.size_gbit", "an RSU's compute time Q b / f")
+        check_derived(q * tau, "task.size_gbit", "an RSU's transmit time Q 1e9 / (B r)")
 
     # ------------------------------------------------------------------ basic properties
     @property

@@ -208,8 +208,9 @@ HAND: dict[str, dict[str, Any]] = {
     "one_user": hand_dict(_users()[1:2], n_gs=1),
     "tight_deadline": hand_dict(_users(), n_gs=3, deadline_s=0.05),  # infeasible edges
     "huge_data": hand_dict([{**u, "data_bits": 1e12} for u in _users()], n_gs=2),
-    "far_users": hand_dict([{"x": 1e150, "y": 0.0}, {"type": "au", "x": -1e300, "y": 1e300}],
-                           n_gs=1, edges=[[0, 0], [0, 1], [1, 0], [1, 1]]),  # R = 0, inf
+    # the farthest users from_dict accepts (|coordinates| <= 1e100): R = 0, T_tr = inf
+    "far_users": hand_dict([{"x": 1e100, "y": 0.0}, {"type": "au", "x": -1e100, "y": 1e100}],
+                           n_gs=1, edges=[[0, 0], [0, 1], [1, 0], [1, 1]]),
     "nan_los": hand_dict(_users(), n_gs=3, los_k1=0.0, los_k2=-50.0),  # rho = 0 * inf
     "zero_kappa_wide_coverage": hand_dict(_users(), n_gs=3, kappa=0.0, coverage_m=1e5),
     "zero_kappa": hand_dict(_users(), n_gs=3, kappa=0.0, los_k1=0.0),
@@ -220,6 +221,17 @@ HAND: dict[str, dict[str, Any]] = {
 @pytest.mark.parametrize("name", list(HAND))
 def test_hand_made_scenarios_bit_identical(name: str) -> None:
     assert_same_derived(Scenario.from_dict(HAND[name]))
+
+
+def test_farther_than_validation_allows_still_bit_identical() -> None:
+    """Coordinates of 1e150 / 1e300 m (squared distances overflow) are refused by from_dict
+    (docs/laenet.md "Validation") but a Scenario built directly may hold them: the fast
+    physics must still match the reference there."""
+    base = Scenario.from_dict(HAND["far_users"])
+    far = np.array([1e150, -1e300]), np.array([0.0, 1e300])
+    for arr in far:
+        arr.setflags(write=False)
+    assert_same_derived(dataclasses.replace(base, user_x_m=far[0], user_y_m=far[1]))
 
 
 def test_signed_zero_scalars_are_not_mixed_up() -> None:

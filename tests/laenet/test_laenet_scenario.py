@@ -205,3 +205,65 @@ def test_fuzz_mutations_load_or_raise_scenario_error(
     with np.errstate(all="ignore"):
         d = derive(sc)
     assert d.n_users == sc.n_users and d.edge_features.shape == (d.n_edges, 6)
+
+
+# ------------------------------------------------- physically meaningless inputs (issue 13)
+MEANINGLESS = [
+    # (path, value, field, fragment of the message)
+    (("users", "z_m", 0), -50.0, "users.z_m[0]", "heights are above ground"),
+    (("servers", "z_m", 1), -1.0, "servers.z_m[1]", "heights are above ground"),
+    (("preset",), "nonsense", "preset", "unknown preset 'nonsense' (known: ['gadsg2025']"),
+    (("users", "cpu_hz", 0), 1e-320, "users.cpu_hz[0]", "magnitude range [1e-100, 1e+100]"),
+    (("users", "cpu_hz", 2), 1e308, "users.cpu_hz[2]", "magnitude range"),
+    (("servers", "cpu_hz", 1), 1e-320, "servers.cpu_hz[1]", "magnitude range"),
+    (("users", "data_bits", 0), 1e-308, "users.data_bits[0]", "magnitude range"),
+    (("noise_w",), 1e-320, "noise_w", "magnitude range"),
+    (("kappa",), 1e308, "kappa", "(or 0)"),
+    (("eta_los_db",), -5000.0, "eta_los_db", "outside [-1000, 1000] dB"),
+    (("users", "cpu_hz", 0), 1e60, "users.cpu_hz[0]", "the local energy kappa f^2 a D"),
+    (("users", "cpu_hz", 0), 1e-99, "users.cpu_hz[0]", "the local compute time a D / f"),
+    (("servers", "cpu_hz", 1), 1e-99, "servers.cpu_hz[1]", "execution time a D / F"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "field", "fragment"), MEANINGLESS,
+                         ids=[f"{c[2]}={c[1]!r}" for c in MEANINGLESS])
+def test_meaningless_values_are_rejected_naming_the_field(
+        small_dict: dict[str, Any], path: tuple[Any, ...], value: Any, field: str,
+        fragment: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_dict(_mut(small_dict, path, value))
+    assert info.value.field == field, str(info.value)
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def test_overflowing_rate_is_rejected(small_dict: dict[str, Any]) -> None:
+    """Each input within range, but D / R below 1e-100 s: the rate is absurd."""
+    bad = _mut(_mut(small_dict, ("bandwidth_hz",), 1e100), ("users", "data_bits", 0), 1e-90)
+    with pytest.raises(ScenarioError, match=r"^bandwidth_hz: user 0's transmit time D / R"):
+        Scenario.from_dict(bad)
+
+
+def test_dead_link_is_physics_not_an_error(small_dict: dict[str, Any]) -> None:
+    """A transmitter too weak to reach anyone (rate rounds to 0: T_tr = inf) is valid: its
+    edges are infeasible, nothing else changes."""
+    sc = Scenario.from_dict(_mut(small_dict, ("users", "tx_power_w", 0), 1e-90))
+    d = derive(sc)
+    edges = d.user_edges[0]
+    assert edges.size and not d.feasible[edges].any()
+    assert (d.t_tr[edges] > sc.deadline_s).all()
+    assert d.options(0) == [-1]  # only its local run is left
+
+
+def test_ground_level_and_zero_values_that_are_allowed(small_dict: dict[str, Any]) -> None:
+    ok = _mut(_mut(small_dict, ("kappa",), 0.0), ("coverage_m",), 0.0)
+    sc = Scenario.from_dict(_mut(ok, ("users", "z_m", 0), 0.0))
+    assert sc.kappa == 0.0 and sc.user_z_m[0] == 0.0
+    assert Scenario.from_dict(_mut(small_dict, ("preset",), "gadsg2025")).preset == "gadsg2025"
+    assert Scenario.from_dict(_mut(small_dict, ("preset",), None)).preset is None
+
+
+def test_generated_scenarios_pass_the_full_validation() -> None:
+    for seed in range(5):
+        sc = generate("gs3_gu6_au4", seed=seed)
+        assert Scenario.from_dict(sc.to_dict()) == sc
