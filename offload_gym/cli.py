@@ -153,6 +153,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     policies = [p for p in args.policy.split(",") if p]
     data = [d for d in args.data.split(",") if d]
+    if not policies:
+        raise ScenarioError("policy", f"expected NAME[,NAME...], got {args.policy!r}")
+    if not data:
+        raise ScenarioError("data", f"expected a dataset directory, got {args.data!r}")
+    if args.limit is not None and args.limit < 1:
+        raise ScenarioError("limit", f"must be >= 1, got {args.limit}")
+    if args.single_samples < 0:
+        raise ScenarioError("single-samples", f"must be >= 0, got {args.single_samples}")
     try:
         rows = evaluate_policies(policies, data, split=args.split, limit=args.limit,
                                  label_set=args.reference, single_samples=args.single_samples)

@@ -168,3 +168,16 @@ def test_unknown_preset_lists_the_valid_ones(tmp_path, capsys, problem, known):
     line = one_error_line(capsys)
     assert line == f"offload-gym: error: preset: unknown preset 'nonsense' {known}"
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["--limit", "0"], "limit: must be >= 1, got 0"),
+    (["--limit", "-1"], "limit: must be >= 1, got -1"),  # was silently "all but the last"
+    (["--single-samples", "-1"], "single-samples: must be >= 0"),
+    (["--policy", ","], "policy: expected NAME[,NAME...]"),
+    (["--data", ","], "data: expected a dataset directory"),
+])
+def test_evaluate_argument_errors(tmp_path, capsys, args, fragment):
+    argv = ["evaluate", "--policy", "local", "--data", str(tmp_path / "none"), *args]
+    assert main(argv) == 2
+    assert fragment in one_error_line(capsys)
