@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from offload_gym.evaluation.metrics import Scores, score_laenet, score_vec, summarise
+from offload_gym.core.problem import get_problem
+from offload_gym.evaluation.metrics import Scores, ratio_summary
 from offload_gym.evaluation.policy import has_batched_act
 
 DEFAULT_SINGLE_SAMPLES = 20
@@ -36,8 +35,9 @@ def evaluate_policy(policy: Any, dataset: Any, *, label_set: str = "optimal",
                     scenarios: Sequence[Any] | None = None) -> PolicyResult:
     """Evaluate ``policy`` on ``dataset`` (a :class:`~offload_gym.datasets.LabelledDataset`).
 
-    ``label_set`` (VEC): which stored optimum is the reference. ``scenarios``: the decoded
-    scenarios, when the caller already has them (they are decoded otherwise)."""
+    ``label_set``: which stored optimum is the reference (problems with one label set
+    ignore it); scoring goes through the problem's ``scoring`` hook. ``scenarios``: the
+    decoded scenarios, when the caller already has them (they are decoded otherwise)."""
     if policy.problem != dataset.problem:
         raise ValueError(f"policy {policy.name!r} is for {policy.problem!r}, the dataset is "
                          f"{dataset.problem!r}")
@@ -52,17 +52,10 @@ def evaluate_policy(policy: Any, dataset: Any, *, label_set: str = "optimal",
         for s in scs[:k]:
             policy.act(s)
         single_s = (time.perf_counter() - start) / max(k, 1)
-    if dataset.problem == "vec":
-        scores = score_vec(scs, solutions, dataset.reference_cost(label_set),
-                           dataset.arrays[f"label_{label_set}_success"])
-        reference = f"exact:{label_set}"
-        uncertified = 0
-    else:
-        scores = score_laenet(scs, solutions, dataset.reference_cost())
-        reference = str(dataset.metadata["spec"]["solver"])
-        uncertified = int(np.sum(dataset.arrays["label_status"] != "optimal"))
+    scoring = get_problem(dataset.problem).hook("scoring")
+    scores, reference, uncertified = scoring.score(scs, solutions, dataset, label_set)
     row = {"dataset": dataset.size_label, "split": dataset.split, "policy": policy.name,
-           **summarise(scores, dataset.problem),
+           **ratio_summary(scores), **scoring.summary(scores),
            "latency_single_ms": 1e3 * single_s, "latency_batch_ms": 1e3 * batch_s,
            "reference": reference, "uncertified_references": uncertified}
     return PolicyResult(row, scores, solutions)
