@@ -24,7 +24,14 @@ field               meaning
 ``dataset``         module with the dataset hooks (:class:`DatasetHooks`)
 ``scoring``         module with the scoring hooks (:class:`ScoringHooks`)
 ``methods``         module whose import registers the problem's methods (solvers, baselines)
+``check``           ``check(scenario, solution) -> list[str]``: what the solution reports but
+                    ``evaluate()`` does not confirm from its decision fields alone (empty:
+                    they agree); the contract tests run every method's output through it
 ==================  ============================================================================
+
+``objective`` names the Solution attribute the problem minimises (``completion_time_s``,
+``cost``); ``size.small`` is a size every method answers in well under a second (the
+contract tests in ``tests/contract/`` use it).
 
 ``size`` says how an instance's size is named, parsed from the command line and labelled
 (VEC: the RSU count ``n_rsus``, ``20`` -> ``n20``; LAENet: the scale ``gs3_gu6_au4``).
@@ -76,6 +83,7 @@ class SizeSpec:
     parse: Callable[[str], Any]
     label: Callable[[Any], str]
     help: str = ""
+    small: Any = None  # a quick size for smoke and contract tests (None: ``default``)
 
 
 class DatasetHooks(Protocol):
@@ -121,6 +129,8 @@ class Problem:
     scoring: str | None = None
     env_ids: Mapping[str, str] = dataclasses.field(default_factory=dict)
     doc: str = ""
+    check: str | None = None
+    objective: str = ""
 
     def hook(self, field: str) -> Any:
         """The object a hook field names, imported now."""
@@ -145,6 +155,22 @@ class Problem:
     def scenario_from_dict(self, data: Any) -> Any:
         return self.scenario_type().from_dict(data)
 
+    @property
+    def small_size(self) -> Any:
+        """``size.small`` (or the default size when the problem names none)."""
+        return self.size.default if self.size.small is None else self.size.small
+
+    def check_solution(self, scenario: Any, solution: Any) -> list[str]:
+        """Disagreements between ``solution`` and the problem's ``evaluate()`` (the
+        ``check`` hook); empty when every reported field is confirmed."""
+        return list(self.hook("check")(scenario, solution))
+
+    def objective_of(self, solution: Any) -> float:
+        """The minimised objective a solution reports (its ``objective`` attribute)."""
+        if not self.objective:
+            raise NotImplementedError(f"problem {self.name!r} does not name its objective")
+        return float(getattr(solution, self.objective))
+
     def check_preset(self, preset: str) -> str:
         if preset not in self.presets:
             raise ValueError(f"preset: unknown {self.name} preset {preset!r} "
@@ -160,6 +186,13 @@ def register_problem(problem: Problem) -> Problem:
     """Register (idempotently, by name) a problem; returns it."""
     _PROBLEMS[problem.name] = problem
     return problem
+
+
+def unregister_problem(name: str) -> Problem | None:
+    """Remove a registered problem (tests that register a throw-away problem); returns it.
+    The built-in and entry-point problems are not re-discovered afterwards."""
+    _discover()
+    return _PROBLEMS.pop(name, None)
 
 
 def _discover() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from offload_gym.core.problem import Problem, SizeSpec
 
 
@@ -22,11 +24,28 @@ def n_rsus_label(n_rsus: int) -> str:
     return f"n{n_rsus}"
 
 
+def check_solution(scenario: Any, solution: Any) -> list[str]:
+    """What ``solution`` reports (completion time, success) that ``evaluate()`` does not
+    confirm from its selection and allocation alone (empty: they agree)."""
+    import math
+
+    from offload_gym.vec.evaluate import evaluate
+
+    ev = evaluate(scenario, list(solution.selected), solution.allocation_gbit)
+    out = []
+    if not math.isclose(ev.completion_time_s, solution.completion_time_s, rel_tol=1e-9):
+        out.append(f"completion_time_s: reported {solution.completion_time_s!r}, "
+                   f"evaluate() gives {ev.completion_time_s!r}")
+    if ev.success != solution.success:
+        out.append(f"success: reported {solution.success}, evaluate() gives {ev.success}")
+    return out
+
+
 PROBLEM = Problem(
     name="vec",
     title="VEC: partial offloading from a moving vehicle to roadside units (KATO)",
     size=SizeSpec(name="n_rsus", default=20, parse=parse_n_rsus, label=n_rsus_label,
-                  help="number of RSUs n (integer >= 1)"),
+                  help="number of RSUs n (integer >= 1)", small=5),
     presets=("kato2025", "mobility_stress"),
     default_preset="kato2025",
     scenario="offload_gym.vec.scenario:Scenario",
@@ -39,4 +58,6 @@ PROBLEM = Problem(
     env_ids={"offload_gym/VEC-v0": "offload_gym.vec.env:VecOffloadEnv",
              "offload_gym/VECSelect-v0": "offload_gym.vec.env:VecSelectEnv"},
     doc="docs/vec.md",
+    check="offload_gym.vec.problem:check_solution",
+    objective="completion_time_s",
 )
