@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from env_helpers import masked_random_action, rollout
+
+from .env_helpers import masked_random_action, rollout
 
 __all__ = ["masked_random_action", "rollout"]
 

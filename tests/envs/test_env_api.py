@@ -8,9 +8,10 @@ import warnings
 import gymnasium as gym
 import numpy as np
 import pytest
-from env_helpers import masked_random_action
 
 from offload_gym.envs import ENV_IDS
+
+from .env_helpers import masked_random_action
 
 # Small instances. check_env samples UNMASKED random actions: the default
 # invalid_action="penalty" ends the episode on a masked one (tests/envs/test_outside_clients.py

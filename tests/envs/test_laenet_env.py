@@ -9,11 +9,12 @@ import json
 import gymnasium as gym
 import numpy as np
 import pytest
-from env_helpers import masked_random_action, rollout
 
 from offload_gym.envs import InvalidActionError
 from offload_gym.laenet import assignment_cost, derive, evaluate, generate
 from offload_gym.laenet.env import EDGE_FEATURES, NODE_FEATURES, LaenetOffloadEnv
+
+from .env_helpers import masked_random_action, rollout
 
 LAE = "offload_gym/LAENet-v0"
 ASSIGN = "offload_gym/LAENetAssign-v0"

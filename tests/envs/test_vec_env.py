@@ -8,11 +8,12 @@ import json
 import gymnasium as gym
 import numpy as np
 import pytest
-from env_helpers import masked_random_action, rollout
 
 from offload_gym.envs import InvalidActionError
 from offload_gym.vec import allocate, derive, evaluate, generate
 from offload_gym.vec.env import F_SEL, NODE_FEATURES
+
+from .env_helpers import masked_random_action, rollout
 
 VEC = "offload_gym/VEC-v0"
 SELECT = "offload_gym/VECSelect-v0"

@@ -8,10 +8,11 @@ import itertools
 import gymnasium as gym
 import numpy as np
 import pytest
-from env_helpers import masked_random_action
 
 from offload_gym.vec import derive, generate
 from offload_gym.vec.generator import generate_batch
+
+from .env_helpers import masked_random_action
 
 VEC = "offload_gym/VEC-v0"
 SELECT = "offload_gym/VECSelect-v0"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from laenet_helpers import hand_dict
+
+from .laenet_helpers import hand_dict
 
 
 @pytest.fixture

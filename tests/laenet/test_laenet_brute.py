@@ -9,13 +9,14 @@ import time
 
 import numpy as np
 import pytest
-from laenet_helpers import hand_dict
 
 from offload_gym.core.errors import SolverError
 from offload_gym.core.registry import get_solver
 from offload_gym.core.status import Status
 from offload_gym.laenet import Scenario, Solution, derive, evaluate, generate, generate_batch
 from offload_gym.laenet.solvers.brute import options_product, solve_brute
+
+from .laenet_helpers import hand_dict
 
 
 def test_known_answer_two_identical_forced_users_share_the_hap() -> None:

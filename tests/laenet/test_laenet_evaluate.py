@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pytest
-from laenet_helpers import hand_dict
 
 from offload_gym.core.errors import ScenarioError
 from offload_gym.core.status import Status
@@ -20,6 +19,8 @@ from offload_gym.laenet import (
     evaluate,
     make_solution,
 )
+
+from .laenet_helpers import hand_dict
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import math
 
 import numpy as np
 import pytest
-from laenet_helpers import hand_dict
 
 from offload_gym.core.errors import SolverError
 from offload_gym.core.registry import get_solver
@@ -20,6 +19,8 @@ from offload_gym.laenet.solvers.brute import solve_brute
 from offload_gym.laenet.solvers.exact import solve_exact
 from offload_gym.laenet.solvers.oa_cuts import build_problem, initial_cut_points
 from offload_gym.laenet.solvers.pyomo_model import solve_pyomo
+
+from .laenet_helpers import hand_dict
 
 REL = 1e-9
 GAP_TOL = 1e-7

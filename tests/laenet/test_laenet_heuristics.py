@@ -11,7 +11,6 @@ import inspect
 
 import numpy as np
 import pytest
-from laenet_helpers import hand_dict
 
 from offload_gym.cli import solver_kwargs
 from offload_gym.core.registry import get_solver
@@ -31,6 +30,8 @@ from offload_gym.laenet.solvers.heuristics import (
     solve_re,
 )
 from offload_gym.laenet.waterfill import assignment_cost, assignment_costs
+
+from .laenet_helpers import hand_dict
 
 RTOL = 1e-9
 SOLVE = {"mcmf": solve_mcmf, "greedy": solve_greedy, "local-search": solve_local_search,

@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from laenet_helpers import hand_dict
 
 from offload_gym.laenet import Scenario, derive, generate
 from offload_gym.laenet import physics as ph
 from offload_gym.laenet.physics import padded_edge_features
+
+from .laenet_helpers import hand_dict
 
 C = 299_792_458.0
 

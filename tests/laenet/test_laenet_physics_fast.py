@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from laenet_helpers import hand_dict
 
 from offload_gym.laenet import SCALES, Scenario, generate_batch
 from offload_gym.laenet import physics as ph
+
+from .laenet_helpers import hand_dict
 
 # ---------------------------------------------------------------- frozen reference (old)
 _C = 299_792_458.0
