@@ -4,6 +4,12 @@ Every formula of SPEC-LAENET.md "Channels and rates", "Costs" and "Graph feature
 here, once. :func:`derive` is THE entry point (cached per scenario); the small channel
 functions are public so that tests and other modules can check them one by one.
 
+The cache of derived physics lives here, not on the Scenario (which stays pure data): a
+table keyed by the scenario object's identity, whose entry is dropped when the scenario is
+garbage-collected. :func:`remember_derived` lets a batched generator (``laenet.pool``) hand
+in physics it already computed. This module imports the Scenario only for type hints, so
+``scenario`` -> ``physics`` is the one direction of the dependency.
+
 Edges (coverage, spec "Entities, indices, coverage") are ordered by user, then server.
 """
 
@@ -14,10 +20,14 @@ import functools
 import itertools
 import math
 import struct
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from offload_gym.laenet.scenario import Scenario
+if TYPE_CHECKING:
+    from offload_gym.laenet.scenario import Scenario
 
 SPEED_OF_LIGHT_MPS = 299_792_458.0
 MIN_DISTANCE_M = 1.0
@@ -158,9 +168,39 @@ class Derived:
         return ([-1] if self.lam[u] else []) + servers
 
 
+# id(scenario) -> (weak reference whose callback drops the entry, the scenario's Derived)
+_DERIVED: dict[int, tuple[weakref.ref, Derived]] = {}
+
+
+def _forget(key: int) -> Callable[[weakref.ref], None]:
+    """A callback for a weak reference that drops ``key`` from the cache (id reuse is safe:
+    the callback runs before the dead scenario's memory can be handed out again)."""
+    def callback(_ref: weakref.ref) -> None:
+        _DERIVED.pop(key, None)
+    return callback
+
+
 def derive(scenario: Scenario) -> Derived:
-    """All derived physics of ``scenario``, computed once and cached on the scenario."""
-    return scenario.derived
+    """All derived physics of ``scenario``, computed once per scenario object and cached
+    (see the module docstring)."""
+    hit = _DERIVED.get(id(scenario))
+    if hit is not None:
+        return hit[1]
+    return remember_derived(scenario, compute_derived(scenario))
+
+
+def cached_derived(scenario: Scenario) -> Derived | None:
+    """The cached physics of ``scenario``, or None when nothing computed it yet."""
+    hit = _DERIVED.get(id(scenario))
+    return None if hit is None else hit[1]
+
+
+def remember_derived(scenario: Scenario, derived: Derived) -> Derived:
+    """Cache ``derived`` as the physics of ``scenario`` (it must equal
+    ``compute_derived(scenario)``: a batched generator's results); returns ``derived``."""
+    key = id(scenario)
+    _DERIVED[key] = (weakref.ref(scenario, _forget(key)), derived)
+    return derived
 
 
 def coverage_edges(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:

@@ -10,10 +10,10 @@ the physics of all candidates on one (instance, server, user) grid
 different order than :func:`~offload_gym.laenet.generator.generate_batch`'s, so a seed gives
 other instances (still deterministic: same seed -> same pool).
 
-Each returned :class:`~offload_gym.laenet.scenario.Scenario` comes with its ``derived``
-physics already filled in, equal bit for bit to ``compute_derived`` of that scenario
-(``tests/laenet/test_laenet_pool.py``): the batch's grid is computed by the same
-elementwise operations.
+Each returned :class:`~offload_gym.laenet.scenario.Scenario` comes with its derived physics
+already in the physics cache (``physics.derive`` returns it at once), equal bit for bit to
+``compute_derived`` of that scenario (``tests/laenet/test_laenet_pool.py``): the batch's
+grid is computed by the same elementwise operations.
 
 Forced-user packing: an instance is accepted at once when giving every forced user its
 least-mu feasible server fits every server (sum mu <= 1 + CAPACITY_EPS), which is a packing;
@@ -48,6 +48,7 @@ from offload_gym.laenet.physics import (
     _type_constants,
     derived_batch,
     pair_grid,
+    remember_derived,
     scalar_constants,
 )
 from offload_gym.laenet.scenario import Scenario
@@ -141,8 +142,9 @@ class _Candidates:
 
     def scenarios(self, keep: np.ndarray) -> list[Scenario]:
         """The kept candidates as Scenarios holding read-only views of the batch arrays,
-        validated for the whole batch at once, with ``derived`` filled from the grid
-        (:func:`~offload_gym.laenet.physics.derived_batch`)."""
+        validated for the whole batch at once, with their derived physics computed from the
+        grid (:func:`~offload_gym.laenet.physics.derived_batch`) and handed to the physics
+        cache, so that ``derive`` returns it."""
         rows = np.flatnonzero(keep)
         arrays = [self.server_x[rows], self.server_y[rows], self.user_xy[rows, :, 0],
                   self.user_xy[rows, :, 1], self.d_bits[rows], self.cpu_hz[rows],
@@ -163,8 +165,8 @@ class _Candidates:
         out = []
         for k, d in enumerate(derived):
             sc = self._scenario(arrays, k)
-            sc.__dict__["derived"] = d  # Scenario.derived is a cached_property
             out.append(sc)
+            remember_derived(sc, d)
         return out
 
     def _scenario(self, arrays: list[np.ndarray], k: int) -> Scenario:

@@ -6,7 +6,8 @@ the graph node order (HAP, GS.., GU.., AU..) is simply servers then users in ind
 ``edges`` (a list of ``[u, s]`` pairs) overrides the coverage rule when given.
 
 Everything derived (channels, rates, costs, lambda, mu, features) is computed by
-:func:`offload_gym.laenet.physics.derive`, once per scenario (cached on ``derived``).
+:func:`offload_gym.laenet.physics.derive`, once per scenario; the cache lives in
+``physics`` (a Scenario is pure data; ``scenario.derived`` is a shorthand for ``derive``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -34,9 +34,7 @@ from offload_gym.core.validation import (
     require_key,
     require_mapping,
 )
-
-if TYPE_CHECKING:
-    from offload_gym.laenet.physics import Derived
+from offload_gym.laenet.physics import Derived, derive
 
 PROBLEM = "laenet"
 PRESETS = ("gadsg2025",)  # generator presets; a scenario's "preset" is one of them or null
@@ -140,12 +138,10 @@ class Scenario:
     def n_au(self) -> int:
         return self.n_users - self.n_gu
 
-    @cached_property
+    @property
     def derived(self) -> Derived:
-        """All derived physics (computed once, then cached); same as ``physics.derive``."""
-        from offload_gym.laenet.physics import compute_derived
-
-        return compute_derived(self)
+        """All derived physics: ``physics.derive(self)`` (computed once, cached there)."""
+        return derive(self)
 
     # ------------------------------------------------------------- equality
     def __eq__(self, other: object) -> bool:
@@ -286,7 +282,7 @@ def check_derived_physics(sc: Scenario) -> None:
     below 1e-100 s (a rate that overflows). A link too weak to carry data (R rounds to 0,
     T_tr = inf) is physics, not an error: that edge is just infeasible."""
     with np.errstate(all="ignore"):
-        d = sc.derived
+        d = derive(sc)
     check_derived(d.t_loc, "users.cpu_hz", "the local compute time a D / f")
     check_derived(d.e_loc, "users.cpu_hz", "the local energy kappa f^2 a D", unit="J",
                   allow_zero=True)

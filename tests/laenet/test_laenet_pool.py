@@ -14,7 +14,7 @@ import offload_gym  # noqa: F401
 from offload_gym.core.errors import ScenarioError
 from offload_gym.laenet.feasibility import pack_forced_users, users_without_options
 from offload_gym.laenet.generator import generate, generate_batch
-from offload_gym.laenet.physics import Derived, compute_derived
+from offload_gym.laenet.physics import Derived, cached_derived, compute_derived
 from offload_gym.laenet.pool import generate_pool, truncated_normal_array
 from offload_gym.laenet.scenario import Scenario
 
@@ -37,7 +37,7 @@ def test_pool_physics_is_compute_derived_bit_for_bit(scale: str) -> None:
     scenarios = generate_pool(scale, 40, seed=1)
     assert len(scenarios) == 40
     for sc in scenarios:
-        got = sc.__dict__["derived"]  # filled by the pool, not recomputed
+        got = cached_derived(sc)  # filled by the pool, not recomputed
         assert isinstance(got, Derived)
         want = compute_derived(sc)
         for f in dataclasses.fields(Derived):
