@@ -1,24 +1,22 @@
 """The one ``Policy`` protocol every method is evaluated through, and its adapters.
 
-A policy has a ``name``, a ``problem`` (``"vec"`` or ``"laenet"``), ``act(scenario) ->
+A policy has a ``name``, a ``problem`` (a registered problem's name), ``act(scenario) ->
 Solution`` and ``act_batch(scenarios) -> list[Solution]``. :class:`BasePolicy` gives the
-default ``act_batch`` (a loop); vectorised methods override it (the VEC exact solver does).
+default ``act_batch`` (a loop); vectorised methods override it.
 
-Adapters: :class:`SolverPolicy` wraps any registered solver or baseline
-(``get_solver(problem, name)``); :class:`VecExactPolicy` adds the batched exact solver;
-:class:`VecRandomPolicy` and :class:`LaenetRandomPolicy` are the random baselines. Agents
-(``agents/``) implement the same protocol; see :mod:`offload_gym.evaluation.registry`.
+:class:`SolverPolicy` wraps any registered method's ``solve`` hook, and its ``solve_batch``
+hook when the method has one (the VEC exact solver does). Problem-specific policies (the
+random baselines) live with their problem (``offload_gym/<problem>/policies.py``) and are
+registered as the method's ``policy`` hook; agents (``agents/``) implement the same
+protocol. See :mod:`offload_gym.core.registry`.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-import numpy as np
-
-from offload_gym.core.status import Status
+from offload_gym.core.problem import load_ref
 
 
 @runtime_checkable
@@ -54,7 +52,11 @@ class BasePolicy:
 
 
 def has_batched_act(policy: Any) -> bool:
-    """True if ``policy`` overrides the looping ``act_batch`` of :class:`BasePolicy`."""
+    """True if ``policy`` has a real batched path: its ``batched`` attribute when it has
+    one, else whether it overrides the looping ``act_batch`` of :class:`BasePolicy`."""
+    flag = getattr(policy, "batched", None)
+    if flag is not None:
+        return bool(flag)
     impl = getattr(type(policy), "act_batch", None)
     return impl is not None and impl is not BasePolicy.act_batch
 
@@ -72,6 +74,7 @@ class SolverPolicy(BasePolicy):
         self.solver_kwargs = solver_kwargs
         self.name = name or solver_name
         self._fn: Any = None
+        self._batch_fn: Any = None
 
     @property
     def fn(self) -> Any:
@@ -81,110 +84,43 @@ class SolverPolicy(BasePolicy):
             self._fn = get_solver(self.problem, self.solver_name)
         return self._fn
 
+    @property
+    def batch_fn(self) -> Any:
+        """The method's ``solve_batch`` hook, or None (``act_batch`` then loops)."""
+        if self._batch_fn is None:
+            from offload_gym.core.registry import get_method
+
+            ref = get_method(self.problem, self.solver_name).solve_batch
+            self._batch_fn = load_ref(ref) if ref else False
+        return self._batch_fn or None
+
+    @property
+    def batched(self) -> bool:
+        """True when the method has a vectorised ``solve_batch`` hook."""
+        return self.batch_fn is not None
+
     def act(self, scenario: Any) -> Any:
         return self.fn(scenario, **self.solver_kwargs)
 
-
-class VecExactPolicy(SolverPolicy):
-    """The VEC certified exact solver; ``act_batch`` uses the vectorised
-    :func:`~offload_gym.vec.solvers.exact.solve_exact_batch` (instances grouped by n)."""
-
-    def __init__(self, problem: str = "vec", name: str | None = None, rule: str = "optimal",
-                 mobcheck: bool = False) -> None:
-        super().__init__("vec", "exact", name, rule=rule, mobcheck=mobcheck)
-        self.rule, self.mobcheck = rule, mobcheck
-
     def act_batch(self, scenarios: Sequence[Any]) -> list[Any]:
-        from offload_gym.vec.batch import ScenarioBatch
-        from offload_gym.vec.solvers.exact import solve_exact_batch
-
-        out: list[Any] = [None] * len(scenarios)
-        groups: dict[int, list[int]] = {}
-        for i, s in enumerate(scenarios):
-            groups.setdefault(s.n_rsus, []).append(i)
-        for idx in groups.values():
-            batch = ScenarioBatch.from_scenarios([scenarios[i] for i in idx])
-            res = solve_exact_batch(batch, rule=self.rule, mobcheck=self.mobcheck)
-            for i, sol in zip(idx, res.solutions(batch), strict=True):
-                out[i] = sol
-        return out
+        if self.batch_fn is None:
+            return super().act_batch(scenarios)
+        return list(self.batch_fn(list(scenarios), **self.solver_kwargs))
 
 
-class VecRandomPolicy(BasePolicy):
-    """Random selection: a size m uniform in 0..n, then m RSUs uniformly at random,
-    allocated by ``rule`` (the ``optimal`` rule never fails without a deadline)."""
 
-    def __init__(self, problem: str = "vec", name: str | None = None, seed: int = 0,
-                 rule: str = "optimal") -> None:
-        self.problem, self.name, self.rule = "vec", name or "random", rule
-        self.rng = np.random.default_rng(seed)
-
-    def act(self, scenario: Any) -> Any:
-        from offload_gym.vec.allocation import allocate
-        from offload_gym.vec.evaluate import make_solution
-        from offload_gym.vec.physics import derive
-
-        start = time.perf_counter()
-        n = scenario.n_rsus
-        mask = np.zeros(n, dtype=bool)
-        mask[self.rng.permutation(n)[:int(self.rng.integers(0, n + 1))]] = True
-        phys = derive(scenario)
-        alloc = allocate(phys, mask, self.rule).allocation_gbit
-        sol = make_solution(scenario, mask, alloc, rule=self.rule, solver=self.name,
-                            wall_time_s=time.perf_counter() - start, phys=phys,
-                            status=Status.FEASIBLE)
-        return sol if sol.success else _replace_status(sol, Status.FAILED)
+# Moved to their problem packages; the old names keep working one release.
+_MOVED = {"VecExactPolicy": "offload_gym.vec.policies",
+          "VecRandomPolicy": "offload_gym.vec.policies",
+          "LaenetRandomPolicy": "offload_gym.laenet.policies"}
 
 
-def _replace_status(sol: Any, status: Status) -> Any:
-    import dataclasses
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        import importlib
+        import warnings
 
-    return dataclasses.replace(sol, status=status)
-
-
-class LaenetRandomPolicy(BasePolicy):
-    """Random feasible assignment: forced users first, then the others, each in random
-    order, each takes a uniformly random option that still fits (LOCAL if allowed, a
-    feasible edge whose server has room for mu); shares by water-filling. After
-    ``max_tries`` dead ends the last attempt is returned (``evaluate`` repairs or fails it).
-    """
-
-    def __init__(self, problem: str = "laenet", name: str | None = None, seed: int = 0,
-                 max_tries: int = 20) -> None:
-        self.problem, self.name, self.max_tries = "laenet", name or "random", max_tries
-        self.rng = np.random.default_rng(seed)
-
-    def _attempt(self, d: Any) -> tuple[np.ndarray, bool]:
-        from offload_gym.laenet.waterfill import CAPACITY_EPS, LOCAL
-
-        forced = np.flatnonzero(~np.asarray(d.lam, dtype=bool))
-        free = np.flatnonzero(np.asarray(d.lam, dtype=bool))
-        order = np.concatenate([self.rng.permutation(forced), self.rng.permutation(free)])
-        load = np.zeros(d.n_servers)
-        choice = np.full(d.n_users, LOCAL, dtype=np.int64)
-        for u in order:
-            opts = [LOCAL] if d.lam[u] else []
-            for e in d.user_edges[u]:
-                s = int(d.edge_server[e])
-                if d.feasible[e] and load[s] + d.mu[e] <= 1.0 + CAPACITY_EPS:
-                    opts.append(s)
-            if not opts:
-                return choice, False
-            c = opts[int(self.rng.integers(len(opts)))]
-            choice[u] = c
-            if c != LOCAL:
-                load[c] += d.mu[d.edge_id[u, c]]
-        return choice, True
-
-    def act(self, scenario: Any) -> Any:
-        from offload_gym.laenet.evaluate import make_solution
-        from offload_gym.laenet.physics import derive
-
-        start = time.perf_counter()
-        d = derive(scenario)
-        for _ in range(self.max_tries):
-            choice, ok = self._attempt(d)
-            if ok:
-                break
-        return make_solution(scenario, choice.tolist(), None, self.name, Status.FEASIBLE,
-                             time.perf_counter() - start)
+        warnings.warn(f"offload_gym.evaluation.policy.{name} moved to {_MOVED[name]}",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,7 +13,7 @@ w ~ U(0.3, 0.7). Then
    rejected and drawn again. Rejections are counted in :class:`GeneratorStats`.
 
 Draw order per instance attempt (fixes reproducibility): GS (x, y); user (x, y); D; f; w.
-``generate(scale, seed)`` equals ``generate_batch(scale, 1, seed)[0]``.
+``generate(scale, preset, seed)`` equals ``generate_batch(scale, 1, seed, preset)[0]``.
 """
 
 from __future__ import annotations
@@ -307,11 +307,30 @@ def checked_request(scale: str | tuple[int, int, int], n: Any,
 
 def generate(
     scale: str | tuple[int, int, int] = "gs3_gu6_au4",
-    seed: int | np.random.Generator | None = None,
     preset: str = "gadsg2025",
+    seed: int | np.random.Generator | None = None,
 ) -> Scenario:
-    """One feasible instance. Same int seed -> identical scenario."""
+    """One feasible instance. Same int seed -> identical scenario.
+
+    The argument order (size, preset, seed) is every problem's (``vec.generate(n_rsus,
+    preset, seed)``). The old order ``generate(scale, seed[, preset])`` still works for one
+    release with a DeprecationWarning: a non-string second argument is read as the seed."""
+    preset, seed = _legacy_argument_order(preset, seed)
     return generate_batch(scale, 1, seed, preset)[0]
+
+
+def _legacy_argument_order(preset: Any, seed: Any) -> tuple[str, Any]:
+    """(preset, seed) from a call in either argument order (see :func:`generate`)."""
+    if preset is None:
+        return "gadsg2025", seed
+    if isinstance(preset, str):
+        return preset, seed
+    import warnings
+
+    warnings.warn("laenet.generate(scale, seed, preset) is deprecated: the order is now "
+                  "generate(scale, preset, seed) (or pass seed= by keyword)",
+                  DeprecationWarning, stacklevel=3)
+    return (seed if isinstance(seed, str) else "gadsg2025"), preset
 
 
 def generate_batch(

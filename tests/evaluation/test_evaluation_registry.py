@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 
+from offload_gym.core import registry as core_registry
 from offload_gym.core.errors import SolverError
 from offload_gym.evaluation import (
     Policy,
@@ -58,7 +59,7 @@ def test_plugin_hook_registers_lazily(tmp_path, monkeypatch):
     """))
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv(registry.PLUGIN_ENV, "my_agents_plugin.policies")
-    monkeypatch.setattr(registry, "_plugins_loaded", False)
+    monkeypatch.setattr(core_registry, "_plugins_loaded", False)
     p = get_policy("vec", "my-agent")
     assert p.name == "my-agent" and p.solver_name == "decc"
     direct = get_policy("vec", "my_agents_plugin.policies:load:mobcheck=true")
