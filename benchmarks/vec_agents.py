@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from agents.vec_policy import CHECKPOINT_DIR, VecSelectorPolicy, load_policy
+from agents.kato.policy import CHECKPOINT_DIR, VecSelectorPolicy, load_policy
 from offload_gym.vec import generate_batch
 from offload_gym.vec.allocation import equal_finish
 from offload_gym.vec.evaluate import evaluate_arrays

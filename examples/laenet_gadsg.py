@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from agents.gadsg_policy import DiffusionPolicy
+from agents.gadsg.policy import DiffusionPolicy
 from offload_gym.core.registry import get_solver
 from offload_gym.laenet import evaluate, generate
 

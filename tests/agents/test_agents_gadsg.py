@@ -8,17 +8,17 @@ import numpy as np
 import pytest
 import torch
 
-from agents.diffusion import HybridDiffusion
-from agents.gadsg_decode import solve_batch
-from agents.gadsg_features import Normalisation, collate, instance_graph
-from agents.gadsg_policy import (
+from agents.gadsg.decode import solve_batch
+from agents.gadsg.diffusion import HybridDiffusion
+from agents.gadsg.encoders import DenoiserNet
+from agents.gadsg.features import Normalisation, collate, instance_graph
+from agents.gadsg.policy import (
     CHECKPOINT_DIR,
     DiffusionPolicy,
     nearest_checkpoint,
     policy_factory,
 )
-from agents.gadsg_train import TrainConfig, load_checkpoint, main, train
-from agents.graph_encoders import DenoiserNet
+from agents.gadsg.train import TrainConfig, load_checkpoint, main, train
 from offload_gym.cli import main as cli_main
 from offload_gym.core.registry import get_solver
 from offload_gym.evaluation.policy import LaenetRandomPolicy
@@ -86,7 +86,7 @@ def test_gating_gives_padded_slots_zero_attention():
     with torch.no_grad():
         out1 = model(batch, x, z, t)[0]
         alpha = model.layers[0].last_alpha
-        from agents.graph_encoders import Directions
+        from agents.gadsg.encoders import Directions
 
         flag = Directions(batch).flag
         assert torch.all(alpha[flag == 0] == 0) and torch.all(alpha[flag > 0] >= 0)
@@ -212,7 +212,7 @@ def test_shipped_gadsg_beats_random_feasible_by_a_margin(scale, count):
 
 
 def test_training_data_from_several_dataset_directories(tmp_path):
-    from agents.gadsg_train import dataset_commands, dataset_data
+    from agents.gadsg.train import dataset_commands, dataset_data
     from offload_gym.datasets import DatasetSpec, build_dataset
 
     dirs = []
@@ -236,7 +236,7 @@ def test_training_data_from_several_dataset_directories(tmp_path):
 
 
 def test_results_script_rows_and_single_latency(tmp_path):
-    from agents.gadsg_eval import evaluate_all, plot_rows
+    from agents.gadsg.report import evaluate_all, plot_rows
     from offload_gym.datasets import DatasetSpec, build_dataset
 
     spec = DatasetSpec("laenet", "gadsg2025", 6, seed=3, scale="gs2_gu4_au2", solver="brute",

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from agents.kato import AttenSelect, decode_prefix, decode_threshold
-from agents.kato_train import METHODS, TrainConfig, label_batch, load_checkpoint, train
-from agents.vec_features import build_inputs, unsort
-from agents.vec_policy import CHECKPOINT_DIR, VecSelectorPolicy, default_checkpoint
+from agents.kato.features import build_inputs, unsort
+from agents.kato.model import AttenSelect, decode_prefix, decode_threshold
+from agents.kato.policy import CHECKPOINT_DIR, VecSelectorPolicy, default_checkpoint
+from agents.kato.train import METHODS, TrainConfig, label_batch, load_checkpoint, train
 from offload_gym.cli import main
 from offload_gym.vec import evaluate, generate, generate_batch
 from offload_gym.vec.allocation import equal_finish
@@ -91,7 +91,7 @@ def test_short_training_is_seeded_and_beats_random(tmp_path):
     first, second = train(cfg, progress=False), train(cfg, progress=False)
     for p, q in zip(first.model.parameters(), second.model.parameters(), strict=True):
         assert torch.equal(p, q)
-    from agents.kato_train import save_checkpoint
+    from agents.kato.train import save_checkpoint
 
     path = tmp_path / "m.pt"
     save_checkpoint(first, path, command="test")

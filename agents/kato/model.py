@@ -3,7 +3,7 @@
 AttenSelect, paper eqs. (2)-(5), with hidden size h (5 in the paper):
 
     A   = [a_0; a_1; ...; a_n]        rows [x, y, beta, eta], vehicle first, RSUs by
-                                      descending computing power (agents.vec_features)
+                                      descending computing power (agents.kato.features)
     K   = T_K A W_K                   T_K lower-triangular ones: row i is the PREFIX SUM
                                       of rows 0..i (the knowledge of the faster nodes)
     Q   = a_0 W_Q                     the vehicle's query (T_Q picks row 0)
@@ -41,7 +41,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.vec_features import N_FEATURES, VecModelInput
+from agents.kato.features import N_FEATURES, VecModelInput
 
 
 class AttenSelect(nn.Module):

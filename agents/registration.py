@@ -1,0 +1,62 @@
+"""Registers every learned method of the ``agents`` package with ``offload_gym``.
+
+One function, :func:`register`, called once per process (the ``offload_gym`` registries import
+this package lazily, never the reverse). Each method package (``agents/kato``,
+``agents/gadsg``, ``agents/rl``) declares, in its ``__init__``, without importing torch:
+
+- ``METHODS``: method name -> one-line description (each name is a method, once);
+- ``PROBLEMS``: the problems its methods solve;
+- ``POLICY_MODULE``: the module defining ``solve_<method>(scenario)`` and
+  ``policy_factory(problem, method, name=None, checkpoint=None, ...)``;
+- ``TRAINER``: ``"module:main"`` behind ``offload-gym train <method> ...`` and
+  ``TRAINER_DESCRIPTIONS`` (method -> description of the trainer).
+
+Adding a method package = one folder with those names + one entry in :data:`METHOD_PACKAGES`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+METHOD_PACKAGES = ("agents.kato", "agents.gadsg", "agents.rl")
+
+
+def method_packages() -> list[ModuleType]:
+    """The method packages (their ``__init__`` only: cheap, no torch)."""
+    return [importlib.import_module(name) for name in METHOD_PACKAGES]
+
+
+def register() -> None:
+    """Register every method once, with all its hooks: ``solve``, ``policy`` (the harness's
+    factory, called with ``method=<name>``) and ``trainer`` (idempotent)."""
+    for pkg in method_packages():
+        for method, description in pkg.METHODS.items():
+            for problem in pkg.PROBLEMS:
+                _register(problem, method, description=description,
+                          solve=f"{pkg.POLICY_MODULE}:solve_{method}",
+                          policy=f"{pkg.POLICY_MODULE}:policy_factory",
+                          policy_defaults={"method": method}, trainer=pkg.TRAINER,
+                          train_description=pkg.TRAINER_DESCRIPTIONS[method])
+
+
+def _register(problem: str, name: str, **hooks: Any) -> None:
+    try:
+        from offload_gym.core.registry import register_method
+    except ImportError:  # an offload_gym from before the one methods registry
+        _register_legacy(problem, name, **hooks)
+    else:
+        register_method(problem, name, **hooks)
+
+
+def _register_legacy(problem: str, name: str, *, description: str, solve: str, policy: str,
+                     policy_defaults: dict[str, Any], trainer: str,
+                     train_description: str) -> None:
+    from offload_gym.core.registry import register_solver, register_trainer
+    from offload_gym.evaluation.registry import register_policy
+
+    register_solver(problem, name, solve, description)
+    register_policy(name, policy, problem=problem, description=description,
+                    **policy_defaults)
+    register_trainer(name, trainer, train_description)
