@@ -2,15 +2,16 @@
 share: env construction with reward shaping, fixed scenario sets, batched rollouts of a
 trained model (deterministic or best of K sampled), and checkpoint metadata.
 
-Reward shaping (a wrapper; the envs are unchanged). The envs' rewards telescope to minus the
-objective; for learning we rescale them per instance so that returns are comparable across
+Reward shaping is one of the envs' injectable reward functions (``reward_fn="shaped"``,
+each problem's ``reward.py``): the envs' default rewards telescope to minus the objective;
+for learning they are rescaled per instance so that returns are comparable across
 instances and aligned with the optimality ratio:
 
-- VEC (``"log_time"``): r'_k = log T_eff(S_{k-1}) - log T_eff(S_k), read from the observation's
-  ``global_features[0]`` = T_eff(S_k) / T_local; the return is log(T_local / T_final), so
-  two policies' returns differ by exactly the log of their time ratio.
-- LAENet (``"lower_bound"``): r'_k = r_k / C_lb with C_lb the env's
-  ``lower_bound_cost()``; the return is -C / C_lb.
+- VEC (``"log_time"``, :func:`offload_gym.vec.reward.log_time`): r'_k = log T_eff(S_{k-1})
+  - log T_eff(S_k); the return is log(T_local / T_final), so two policies' returns differ
+  by exactly the log of their time ratio.
+- LAENet (``"lower_bound"``, :func:`offload_gym.laenet.reward.lower_bound`): r'_k = r_k / C_lb
+  with C_lb the env's ``lower_bound_cost()``; the return is -C / C_lb.
 
 Both keep the optimal policy of each instance unchanged.
 """
@@ -42,37 +43,31 @@ def problem_of(env_id: str) -> str:
     return ENV_PROBLEM[env_id]
 
 
-class ShapedReward(gym.Wrapper):
-    """Per-instance reward rescaling (module docstring); forwards ``action_masks()``."""
-
-    def __init__(self, env: gym.Env, mode: str) -> None:
-        super().__init__(env)
-        if mode not in ("log_time", "lower_bound", "none"):
-            raise ValueError(f"unknown reward shaping {mode!r}")
-        self.mode = mode
-        self._prev = 1.0
-        self._scale = 1.0
-
-    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
-        obs, info = self.env.reset(**kwargs)
-        if self.mode == "log_time":
-            self._prev = float(obs["global_features"][0])
-        elif self.mode == "lower_bound":
-            self._scale = max(float(self.env.unwrapped.lower_bound_cost()), 1e-12)
-        return obs, info
+class MaskedEnv(gym.Wrapper):
+    """Forwards ``action_masks()`` (MaskablePPO's hook) and hands out float rewards."""
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         obs, reward, term, trunc, info = self.env.step(action)
-        if self.mode == "log_time":
-            cur = float(obs["global_features"][0])
-            reward = math.log(max(self._prev, 1e-12)) - math.log(max(cur, 1e-12))
-            self._prev = cur
-        elif self.mode == "lower_bound":
-            reward = float(reward) / self._scale
         return obs, float(reward), term, trunc, info
 
     def action_masks(self) -> np.ndarray:
         return self.env.unwrapped.action_masks()
+
+
+SHAPING_MODES = ("log_time", "lower_bound", "none")
+
+
+class ShapedReward(MaskedEnv):
+    """Deprecated: pass ``reward_fn="shaped"`` (or ``"log_time"`` / ``"lower_bound"``) to
+    the env instead. Sets the unwrapped env's reward function to ``mode`` (``"none"``: its
+    default) and forwards ``action_masks()``."""
+
+    def __init__(self, env: gym.Env, mode: str) -> None:
+        super().__init__(env)
+        if mode not in SHAPING_MODES:
+            raise ValueError(f"unknown reward shaping {mode!r}")
+        self.mode = mode
+        env.unwrapped.set_reward_fn("objective" if mode == "none" else mode)
 
 
 def default_env_kwargs(env_id: str) -> dict[str, Any]:
@@ -82,12 +77,13 @@ def default_env_kwargs(env_id: str) -> dict[str, Any]:
 
 def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, *, shaping: bool = True,
              **overrides: Any) -> gym.Env:
-    """``gym.make(env_id, **default_env_kwargs, **env_kwargs, **overrides)``, wrapped in
-    :class:`ShapedReward` (the problem's shaping) when ``shaping``."""
-    kwargs = {**default_env_kwargs(env_id), **(env_kwargs or {}), **overrides}
-    env = gym.make(env_id, disable_env_checker=True, **kwargs)
-    mode = {"vec": "log_time", "laenet": "lower_bound"}[problem_of(env_id)]
-    return ShapedReward(env, mode if shaping else "none")
+    """``gym.make(env_id, **default_env_kwargs, **env_kwargs, **overrides)`` with the
+    problem's shaped reward function (``reward_fn="shaped"``) when ``shaping``, wrapped in
+    :class:`MaskedEnv`."""
+    problem_of(env_id)  # only the ids the RL agents support
+    kwargs = {"reward_fn": "shaped" if shaping else "objective",
+              **default_env_kwargs(env_id), **(env_kwargs or {}), **overrides}
+    return MaskedEnv(gym.make(env_id, disable_env_checker=True, **kwargs))
 
 
 def draw_scenarios(env_id: str, env_kwargs: dict[str, Any] | None, count: int,
@@ -98,7 +94,7 @@ def draw_scenarios(env_id: str, env_kwargs: dict[str, Any] | None, count: int,
     out = []
     for i in range(count):
         env.reset(seed=seed + i)
-        out.append(env.unwrapped._ep.scenario)  # the env's current scenario
+        out.append(env.unwrapped.scenario)  # the env's current scenario
     env.close()
     return out
 

@@ -49,6 +49,12 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from offload_gym.core.env import (
+    RewardFn,
+    check_invalid_action_mode,
+    load_scenario_set,
+    resolve_reward_fn,
+)
 from offload_gym.core.env_args import (
     check_bool,
     check_choice,
@@ -58,14 +64,14 @@ from offload_gym.core.env_args import (
     discrete_action,
     multi_discrete_action,
 )
-from offload_gym.core.errors import ScenarioError
+from offload_gym.core.errors import InvalidActionError, ScenarioError
 from offload_gym.core.graph import FEATURE_DTYPE, decision_space
 from offload_gym.core.status import Status
-from offload_gym.envs import InvalidActionError, check_invalid_action_mode, load_scenario_set
 from offload_gym.laenet.evaluate import FAILURE_RATIO, make_solution
 from offload_gym.laenet.generator import PRESETS, generate, resolve_scale
 from offload_gym.laenet.physics import Derived, derive
 from offload_gym.laenet.pool import generate_pool
+from offload_gym.laenet.reward import DEFAULT_REWARD_FN, REWARD_FNS
 from offload_gym.laenet.scenario import Scenario
 from offload_gym.laenet.solution import FAILED, Solution
 from offload_gym.laenet.waterfill import CAPACITY_EPS, LOCAL, waterfill_small
@@ -138,6 +144,7 @@ class _Episode:
     mu: list[float]
     options: list[list[tuple[int, int, float]]]  # per user: (server, edge, mu) if feasible
     optimum: Solution | None = None
+    lower_bound: float | None = None  # lower_bound_cost(), computed on first use
 
 
 class _LaenetEnvBase(gym.Env):
@@ -165,8 +172,10 @@ class _LaenetEnvBase(gym.Env):
         pool_size: int = DEFAULT_POOL_SIZE,
         seed: int | None = None,
         render_mode: str | None = None,
+        reward_fn: str | RewardFn = "objective",
     ) -> None:
         # every kwarg is checked here, so that a bad one fails at gym.make, naming itself
+        self.set_reward_fn(reward_fn)
         self.pool_size = check_int("pool_size", pool_size, 1)
         if not isinstance(preset, str) or preset not in PRESETS:
             raise ScenarioError("preset", f"unknown preset {preset!r} (known: {list(PRESETS)})")
@@ -215,6 +224,21 @@ class _LaenetEnvBase(gym.Env):
         self._decisions = tuple(np.int64(k) for k in range(n_nodes))  # immutable, shared
         self._ep: _Episode | None = None
         self._fig: Any = None
+
+    def set_reward_fn(self, reward_fn: str | RewardFn) -> None:
+        """Use ``reward_fn`` (a name of :data:`REWARD_FNS` or a callable ``fn(env,
+        prev_objective, objective, reward) -> float``) from the next step on."""
+        self._reward_hook = resolve_reward_fn(reward_fn, REWARD_FNS, DEFAULT_REWARD_FN)
+
+    @property
+    def scenario(self) -> Scenario | None:
+        """The current episode's scenario (None before the first ``reset()``)."""
+        return None if self._ep is None else self._ep.scenario
+
+    @property
+    def episode(self) -> _Episode | None:
+        """The current episode's per-instance data (read it, do not change it)."""
+        return self._ep
 
     def _action_mask_shape(self) -> tuple[int, ...]:
         """Shape of ``obs["action_mask"]`` (docs/envs.md "Masks")."""
@@ -374,11 +398,14 @@ class _LaenetEnvBase(gym.Env):
         the optimum is not computed or not known).
         A user with no option at all (only in hand-made scenarios) counts with its J_loc, so
         the value is always finite."""
-        d = self._require_episode().derived
-        best = np.where(d.lam, d.j_loc, np.inf)
-        alone = np.where(d.feasible, d.j_tr + d.j_exe, np.inf)
-        np.minimum.at(best, d.edge_user, alone)
-        return float(np.where(np.isfinite(best), best, d.j_loc).sum())
+        ep = self._require_episode()
+        if ep.lower_bound is None:
+            d = ep.derived
+            best = np.where(d.lam, d.j_loc, np.inf)
+            alone = np.where(d.feasible, d.j_tr + d.j_exe, np.inf)
+            np.minimum.at(best, d.edge_user, alone)
+            ep.lower_bound = float(np.where(np.isfinite(best), best, d.j_loc).sum())
+        return ep.lower_bound
 
     def optimum_solution(self) -> Solution:
         """The certified optimum of the current scenario (``get_solver("laenet",
@@ -576,7 +603,10 @@ class LaenetOffloadEnv(_LaenetEnvBase):
         self._set_current()
         if not self._any_allowed:  # a forced user with no action left: masked dead end
             return self._fail({"dead_end_user": ep.order_list[self._k]}, prev=prev)
-        return self._obs(), -delta, False, False, self._info()
+        reward = -delta
+        if self._reward_hook is not None:
+            reward = self._reward_hook(self, prev, self._cost, reward)
+        return self._obs(), reward, False, False, self._info()
 
     def _finish(self, prev: float) -> tuple[dict[str, np.ndarray], float, bool, bool,
                                             dict[str, Any]]:
@@ -605,7 +635,10 @@ class LaenetOffloadEnv(_LaenetEnvBase):
         self._k = self._ep.n_users
         self._set_current()
         out = {**self._info(), **info, **self._optimum_info(self._cost)}
-        return self._obs(), -(self._cost - prev), True, False, out
+        reward = -(self._cost - prev)
+        if self._reward_hook is not None:
+            reward = self._reward_hook(self, prev, self._cost, reward)
+        return self._obs(), reward, True, False, out
 
     def _render_state(self) -> dict[str, Any]:
         ep = self._ep
@@ -693,7 +726,10 @@ class LaenetAssignEnv(_LaenetEnvBase):
         if self.solution_info:
             info["solution"] = sol if sol is not None else self._solution(None)
         info.update(self._optimum_info(self._cost))
-        return self._obs(), -self._cost, True, False, info
+        reward = -self._cost
+        if self._reward_hook is not None:
+            reward = self._reward_hook(self, 0.0, self._cost, reward)
+        return self._obs(), reward, True, False, info
 
     def _render_state(self) -> dict[str, Any]:
         return {"choice": self._choice.copy(), "current": None,

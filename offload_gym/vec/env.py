@@ -40,6 +40,12 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from offload_gym.core.env import (
+    RewardFn,
+    check_invalid_action_mode,
+    load_scenario_set,
+    resolve_reward_fn,
+)
 from offload_gym.core.env_args import (
     binary_action,
     check_bool,
@@ -50,15 +56,15 @@ from offload_gym.core.env_args import (
     check_seed,
     discrete_action,
 )
-from offload_gym.core.errors import ScenarioError
+from offload_gym.core.errors import InvalidActionError, ScenarioError
 from offload_gym.core.graph import FEATURE_DTYPE, decision_space
 from offload_gym.core.status import Status
-from offload_gym.envs import InvalidActionError, check_invalid_action_mode, load_scenario_set
 from offload_gym.vec.allocation import RULES, allocate, equal_finish_time
 from offload_gym.vec.batch import ScenarioBatch
 from offload_gym.vec.evaluate import make_solution
 from offload_gym.vec.generator import generate_batch, get_preset
 from offload_gym.vec.physics import VecPhysics, distance_m, spectral_efficiency
+from offload_gym.vec.reward import DEFAULT_REWARD_FN, REWARD_FNS
 from offload_gym.vec.scenario import Scenario
 from offload_gym.vec.solution import Solution
 
@@ -244,6 +250,11 @@ class _Episode:
         self.avail_list: list[bool] = self.avail.tolist()
         self.exit_list: list[float] = pool.exit_s[i].tolist()
 
+    def set_reward_fn(self, reward_fn: str | RewardFn) -> None:
+        """Use ``reward_fn`` (a name of :data:`REWARD_FNS` or a callable ``fn(env,
+        prev_objective, objective, reward) -> float``) from the next step on."""
+        self._reward_hook = resolve_reward_fn(reward_fn, REWARD_FNS, DEFAULT_REWARD_FN)
+
     @property
     def scenario(self) -> Scenario:
         return self.pool.scenario(self.i)
@@ -303,8 +314,10 @@ class _VecEnvBase(gym.Env):
         pool_size: int = DEFAULT_POOL_SIZE,
         seed: int | None = None,
         render_mode: str | None = None,
+        reward_fn: str | RewardFn = "objective",
     ) -> None:
         # every kwarg is checked here, so that a bad one fails at gym.make, naming itself
+        self.set_reward_fn(reward_fn)
         self.rule = check_choice("rule", rule, RULES)
         self.mobcheck = check_bool("mobcheck", mobcheck)
         self.reward_scale = check_choice("reward_scale", reward_scale, REWARD_SCALES)
@@ -358,6 +371,21 @@ class _VecEnvBase(gym.Env):
         self._decisions = tuple(np.int64(k) for k in range(n_nodes))  # immutable, shared
         self._ep: _Episode | None = None
         self._fig: Any = None
+
+    def set_reward_fn(self, reward_fn: str | RewardFn) -> None:
+        """Use ``reward_fn`` (a name of :data:`REWARD_FNS` or a callable ``fn(env,
+        prev_objective, objective, reward) -> float``) from the next step on."""
+        self._reward_hook = resolve_reward_fn(reward_fn, REWARD_FNS, DEFAULT_REWARD_FN)
+
+    @property
+    def scenario(self) -> Scenario | None:
+        """The current episode's scenario (None before the first ``reset()``)."""
+        return None if self._ep is None else self._ep.scenario
+
+    @property
+    def episode(self) -> _Episode | None:
+        """The current episode's per-instance data (read it, do not change it)."""
+        return self._ep
 
     # ------------------------------------------------------------------ subclass hooks
     def _action_mask_shape(self) -> tuple[int, ...]:
@@ -655,6 +683,8 @@ class VecOffloadEnv(_VecEnvBase):
             return self._end(forced_failure=False, extra={}, prev_eff=prev_eff)
         self._set_current()
         reward = (prev_eff - self._t_eff) / ep.scale
+        if self._reward_hook is not None:
+            reward = self._reward_hook(self, prev_eff, self._t_eff, reward)
         return self._obs(), reward, False, False, self._info()
 
     def _end(self, forced_failure: bool, extra: dict[str, Any], prev_eff: float | None = None
@@ -669,7 +699,10 @@ class VecOffloadEnv(_VecEnvBase):
         self._action_mask = _MASK_SKIP
         self._decision = 0
         info = {**self._info(), **final, **extra}
-        return self._obs(), (prev_eff - t_eff) / ep.scale, True, False, info
+        reward = (prev_eff - t_eff) / ep.scale
+        if self._reward_hook is not None:
+            reward = self._reward_hook(self, prev_eff, t_eff, reward)
+        return self._obs(), reward, True, False, info
 
     def _render_state(self) -> dict[str, Any]:
         ep = self._ep
@@ -740,7 +773,10 @@ class VecSelectEnv(_VecEnvBase):
             t_eff, info = self._final(self._mask, forced_failure=False)
         info["n_selected"] = int(self._mask.sum())
         obs = self._obs(t_eff, int(self._mask.sum()))
-        return obs, (self._t_eff0 - t_eff) / ep.scale, True, False, info
+        reward = (self._t_eff0 - t_eff) / ep.scale
+        if self._reward_hook is not None:
+            reward = self._reward_hook(self, self._t_eff0, t_eff, reward)
+        return obs, reward, True, False, info
 
     def _render_state(self) -> dict[str, Any]:
         ep = self._ep
