@@ -14,10 +14,12 @@ Units: times in s, task sizes in Gbit, CPU in GHz, bandwidth in Hz, positions in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from offload_gym.vec.scenario import Scenario
+if TYPE_CHECKING:  # physics needs no Scenario at run time (no scenario <-> physics cycle)
+    from offload_gym.vec.scenario import Scenario
 
 MIN_DISTANCE_M = 1.0
 

@@ -37,6 +37,7 @@ from offload_gym.core.validation import (
     require_key,
     require_mapping,
 )
+from offload_gym.vec import physics
 
 PROBLEM = "vec"
 _TOP_KEYS = {"problem", "vehicle", "rsus", "task", "bandwidth_hz", "range_m", "cycles_per_bit"}
@@ -149,8 +150,6 @@ class Scenario:
         """The times the model computes are finite and within [1e-100, 1e100] s, and every
         RSU's spectral efficiency is a positive number (not rounded to 0): per-Gbit compute
         times b/f, transmit times 1e9/(B r), and the task's times Q b/f and Q 1e9/(B r)."""
-        from offload_gym.vec import physics
-
         q = self.size_gbit
         with np.errstate(all="ignore"):
             r = physics.spectral_efficiency(self.rsu_snr_db, distance0_m)
