@@ -1,8 +1,11 @@
 """Registers every learned method of the ``agents`` package with ``offload_gym``.
 
-One function, :func:`register`, called once per process (the ``offload_gym`` registries import
-this package lazily, never the reverse). Each method package (``agents/kato``,
-``agents/gadsg``, ``agents/rl``) declares, in its ``__init__``, without importing torch:
+One function, :func:`register`, the ``offload_gym.methods`` entry point of this distribution
+(``pyproject.toml``): ``offload_gym.core.registry`` calls it once per process, on its first
+query, so ``offload_gym`` never imports this package at import time.
+
+Each method package (``agents/kato``, ``agents/gadsg``, ``agents/rl``) declares, in its
+``__init__``, without importing torch:
 
 - ``METHODS``: method name -> one-line description (each name is a method, once);
 - ``PROBLEMS``: the problems its methods solve;
@@ -18,7 +21,6 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import Any
 
 METHOD_PACKAGES = ("agents.kato", "agents.gadsg", "agents.rl")
 
@@ -31,32 +33,13 @@ def method_packages() -> list[ModuleType]:
 def register() -> None:
     """Register every method once, with all its hooks: ``solve``, ``policy`` (the harness's
     factory, called with ``method=<name>``) and ``trainer`` (idempotent)."""
+    from offload_gym.core.registry import register_method
+
     for pkg in method_packages():
         for method, description in pkg.METHODS.items():
             for problem in pkg.PROBLEMS:
-                _register(problem, method, description=description,
-                          solve=f"{pkg.POLICY_MODULE}:solve_{method}",
-                          policy=f"{pkg.POLICY_MODULE}:policy_factory",
-                          policy_defaults={"method": method}, trainer=pkg.TRAINER,
-                          train_description=pkg.TRAINER_DESCRIPTIONS[method])
-
-
-def _register(problem: str, name: str, **hooks: Any) -> None:
-    try:
-        from offload_gym.core.registry import register_method
-    except ImportError:  # an offload_gym from before the one methods registry
-        _register_legacy(problem, name, **hooks)
-    else:
-        register_method(problem, name, **hooks)
-
-
-def _register_legacy(problem: str, name: str, *, description: str, solve: str, policy: str,
-                     policy_defaults: dict[str, Any], trainer: str,
-                     train_description: str) -> None:
-    from offload_gym.core.registry import register_solver, register_trainer
-    from offload_gym.evaluation.registry import register_policy
-
-    register_solver(problem, name, solve, description)
-    register_policy(name, policy, problem=problem, description=description,
-                    **policy_defaults)
-    register_trainer(name, trainer, train_description)
+                register_method(problem, method, description=description,
+                                solve=f"{pkg.POLICY_MODULE}:solve_{method}",
+                                policy=f"{pkg.POLICY_MODULE}:policy_factory",
+                                policy_defaults={"method": method}, trainer=pkg.TRAINER,
+                                train_description=pkg.TRAINER_DESCRIPTIONS[method])
