@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -43,8 +42,6 @@ PROGRESS_FILE = "_progress.jsonl"
 # How long to try to reach a Dask scheduler before giving up (distributed's own default is
 # 30 s); a scheduler that answers at all answers within milliseconds.
 DASK_CONNECT_TIMEOUT_S = 5.0
-_STAT_KEYS = ("feat_j_loc", "feat_j_tr_max", "feat_j_exe_max", "gen_n_rejected",
-              "gen_n_user_redraws")
 
 
 class DatasetError(ValueError):
@@ -52,16 +49,8 @@ class DatasetError(ValueError):
 
 
 def _status_counts(spec: DatasetSpec, arrays: dict[str, Any]) -> dict[str, int]:
-    if spec.problem == "laenet":
-        return dict(Counter(str(s) for s in arrays["label_status"]))
-    from offload_gym.datasets.labels import VEC_LABEL_SETS
-
-    out = {}
-    for name in VEC_LABEL_SETS:
-        ok = int(arrays[f"label_{name}_success"].sum())
-        out[f"{name}:success"] = ok
-        out[f"{name}:failed"] = len(arrays[f"label_{name}_success"]) - ok
-    return out
+    """Instances per label status in a shard (the problem's ``status_counts`` hook)."""
+    return spec.hooks.status_counts(arrays)
 
 
 def build_shard(spec_dict: dict[str, Any], shard_dict: dict[str, Any], out_dir: str
@@ -325,8 +314,7 @@ def _finalise(spec: DatasetSpec, out: Path, shards: list[ShardPlan],
         arrays = read_npz(out / s.filename)
         if rec.get("status_counts") is None:  # known from metadata only: recount
             rec["status_counts"] = _status_counts(spec, arrays)
-        if spec.problem == "laenet":
-            stats[s.filename] = {k: arrays[k] for k in _STAT_KEYS}
+        stats[s.filename] = {k: arrays[k] for k in spec.hooks.STAT_KEYS}
         records.append(rec)
     meta = build_metadata(spec, records, stats)
     write_metadata(out, meta)

@@ -13,10 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from offload_gym.datasets import codec
 from offload_gym.datasets.metadata import read_metadata
 from offload_gym.datasets.npzio import read_npz, sha256_file
-from offload_gym.datasets.spec import SPLITS
+from offload_gym.datasets.spec import SPLITS, DatasetHooks, dataset_hooks, size_label
 
 
 class DatasetLoadError(ValueError):
@@ -38,10 +37,14 @@ class LabelledDataset:
         return str(self.metadata["problem"])
 
     @property
+    def hooks(self) -> DatasetHooks:
+        """The problem's dataset hooks module (``offload_gym.<problem>.dataset``)."""
+        return dataset_hooks(self.problem)
+
+    @property
     def size_label(self) -> str:
-        """``n20`` (VEC) or the scale name (LAENet)."""
-        spec = self.metadata["spec"]
-        return f"n{spec['size']}" if self.problem == "vec" else str(spec["scale"])
+        """The problem's size label: ``n20`` (VEC) or the scale name (LAENet)."""
+        return size_label(self.problem, self.metadata["spec"])
 
     def __len__(self) -> int:
         return len(self.arrays["instance_index"])
@@ -50,23 +53,31 @@ class LabelledDataset:
         """Instance ``i`` of this split as a validated Scenario (exact round trip)."""
         if not -len(self) <= i < len(self):
             raise IndexError(f"instance {i} out of range ({len(self)} in split {self.split})")
-        return codec.decode(self.problem, self.arrays, i % len(self))
+        return self.hooks.decode(self.arrays, i % len(self))
 
     def scenarios(self) -> list[Any]:
         return [self.scenario(i) for i in range(len(self))]
 
+    def batch(self) -> Any:
+        """The whole split as one batch object, for problems whose hooks have a ``batch``
+        (VEC: a :class:`~offload_gym.vec.batch.ScenarioBatch` for the vectorised solvers)."""
+        make = getattr(self.hooks, "batch", None)
+        if make is None:
+            raise TypeError(f"{self.problem} datasets have no batch form")
+        return make(self.arrays)
+
     def vec_batch(self) -> Any:
-        """VEC only: the whole split as a :class:`~offload_gym.vec.batch.ScenarioBatch`."""
-        if self.problem != "vec":
+        """VEC only: the whole split as a :class:`~offload_gym.vec.batch.ScenarioBatch`
+        (same as :meth:`batch`)."""
+        if getattr(self.hooks, "batch", None) is None:
             raise TypeError("vec_batch() is for VEC datasets")
-        return codec.vec_batch(self.arrays)
+        return self.batch()
 
     def reference_cost(self, label_set: str = "optimal") -> np.ndarray:
-        """The certified optimum per instance: VEC completion time of ``label_set``
-        (``optimal`` | ``equal_finish`` | ``equal_finish_mobcheck``); LAENet cost."""
-        if self.problem == "vec":
-            return self.arrays[f"label_{label_set}_completion_time_s"]
-        return self.arrays["label_cost"]
+        """The certified optimum per instance (the problem's ``reference_cost`` hook): VEC
+        completion time of ``label_set`` (``optimal`` | ``equal_finish`` |
+        ``equal_finish_mobcheck``); LAENet cost."""
+        return self.hooks.reference_cost(self.arrays, label_set)
 
     def subset(self, limit: int | None) -> LabelledDataset:
         """The first ``limit`` instances (all if None)."""

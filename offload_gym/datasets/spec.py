@@ -13,33 +13,127 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 
 from offload_gym.core.errors import ScenarioError
+from offload_gym.core.problem import get_problem, problem_names
 
-PROBLEMS = ("vec", "laenet")
 SPLITS = ("train", "val", "test")
 DEFAULT_SPLIT = (0.7, 0.15, 0.15)  # the KATO paper's 70 / 15 / 15
 DEFAULT_SHARD_SIZE = 1000
-DEFAULT_SOLVER = {"vec": "exact", "laenet": "exact"}
-DEFAULT_PRESET = {"vec": "kato2025", "laenet": "gadsg2025"}
 
 
-def _check_int(field: str, value: Any, low: int, why: str = "") -> None:
+def _default_check_size(spec: DatasetSpec) -> None:
+    if spec.instance_size is None:
+        raise ScenarioError("size", f"{spec.problem} datasets need --size")
+
+
+def _default_command_args(spec: DatasetSpec) -> tuple[str, str]:
+    return f"--size {spec.instance_size}", ""
+
+
+def _default_status_counts(arrays: dict[str, np.ndarray]) -> dict[str, int]:
+    return {"labelled": len(arrays["instance_index"])}
+
+
+# The hooks every problem's dataset module defines (docs/datasets.md, "A problem's dataset
+# hooks"): shard generation + labels, the codec's decode, the reference the evaluation
+# scores against, and the dataset card's problem parts.
+REQUIRED_HOOKS = ("shard_arrays", "decode", "reference_cost", "generator_parameters",
+                  "labels_doc")
+# Optional dataset hooks and what a problem that does not define them gets.
+_OPTIONAL_HOOKS: dict[str, Any] = {
+    "SIZE_FIELD": "size",
+    "STAT_KEYS": (),
+    "check_size": _default_check_size,
+    "check_spec": lambda spec: None,
+    "command_args": _default_command_args,
+    "status_counts": _default_status_counts,
+    "solver_extras": lambda spec: {},
+    "metadata_extras": lambda spec, records, stat_arrays: {},
+}
+
+
+class DatasetHooks:
+    """A problem's dataset hooks module (``Problem.dataset``; docs/datasets.md, "A
+    problem's dataset hooks"), with defaults for the optional hooks.
+
+    Required (:data:`REQUIRED_HOOKS`): ``shard_arrays(spec, shard) -> dict`` (generate the
+    shard's instances from ``shard.seed_sequence(spec.seed)`` and label them; every array
+    has the shard's instances on axis 0, plus ``instance_index``), ``decode(arrays, i)``
+    (instance ``i`` as a validated Scenario), ``reference_cost(arrays, label_set)`` (the
+    labelled optimum per instance), ``generator_parameters(spec)`` and ``labels_doc(spec)``
+    (the dataset card's ``generator`` and ``labels``).
+
+    Optional: ``SIZE_FIELD`` (the spec field holding the size, default ``size``),
+    ``check_size(spec)`` / ``check_spec(spec)`` (raise ScenarioError naming the field),
+    ``command_args(spec) -> (size_flags, trailing_flags)``, ``status_counts(arrays)``,
+    ``solver_extras(spec)``, ``STAT_KEYS`` + ``metadata_extras(spec, records,
+    stat_arrays)`` (extra card keys from per-shard statistics), ``batch(arrays)``,
+    ``torch_items(data, label_set, dtype, pad)``, ``pyg_graphs(data, label_set, dtype)``
+    (the ``as_torch()`` / ``as_pyg()`` views)."""
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return getattr(self.module, name)
+        except AttributeError:
+            if name in _OPTIONAL_HOOKS:
+                return _OPTIONAL_HOOKS[name]
+            raise AttributeError(f"{self.module.__name__} defines no dataset hook {name!r}"
+                                 ) from None
+
+
+def dataset_hooks(problem: str) -> DatasetHooks:
+    """The dataset hooks of a registered problem."""
+    return DatasetHooks(get_problem(problem).hook("dataset"))
+
+
+def size_label(problem: str, spec: dict[str, Any]) -> str:
+    """The problem's size label (``n20``, ``gs2_gu4_au2``) of a spec dict (``to_dict()``)."""
+    return get_problem(problem).size.label(spec[dataset_hooks(problem).SIZE_FIELD])
+
+
+def check_int(field: str, value: Any, low: int, why: str = "") -> None:
     """``value`` is an int (not a bool) >= ``low``, else ScenarioError naming ``field``."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
         raise ScenarioError(field, f"must be an integer >= {low}, got {value!r}"
                                    + (f" ({why})" if why else ""))
 
 
+_check_int = check_int  # the former private name
+
+# Former per-problem tables, now read from the problem registry (deprecated).
+_DEPRECATED = {
+    "PROBLEMS": lambda: tuple(problem_names()),
+    "DEFAULT_SOLVER": lambda: {name: "exact" for name in problem_names()},
+    "DEFAULT_PRESET": lambda: {name: get_problem(name).default_preset
+                               for name in problem_names()},
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DEPRECATED:
+        warnings.warn(f"offload_gym.datasets.spec.{name} is deprecated; use the problem "
+                      "registry (offload_gym.core.problem)", DeprecationWarning, stacklevel=2)
+        return _DEPRECATED[name]()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 @dataclasses.dataclass(frozen=True)
 class DatasetSpec:
     """Everything that determines a dataset's bytes.
 
-    ``size``: VEC number of RSUs n (the vehicle is node 0, so graphs have n + 1 nodes);
-    ``scale``: LAENet scale name (e.g. ``gs2_gu4_au2``). ``overrides``: VEC generator
+    ``size``: the instances' size in the problem's terms (``Problem.size``): VEC number of
+    RSUs n (the vehicle is node 0, so graphs have n + 1 nodes), LAENet scale name (e.g.
+    ``gs2_gu4_au2``). A problem whose hooks store the size in another field (LAENet:
+    ``scale``, its ``SIZE_FIELD``) gets ``size=`` moved there, so the spec (and the
+    metadata) read the same whichever name was used. ``overrides``: VEC generator
     overrides (``speed_mps``, ``deadline_s``, ...). ``solver``: registered solver name that
     labels the data (VEC: the batched exact solver is used for ``exact``)."""
 
@@ -47,7 +141,7 @@ class DatasetSpec:
     preset: str
     count: int
     seed: int = 0
-    size: int | None = None
+    size: Any = None
     scale: str | None = None
     solver: str = "exact"
     shard_size: int = DEFAULT_SHARD_SIZE
@@ -55,52 +149,43 @@ class DatasetSpec:
     overrides: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
-        """Validate every argument before anything is written (ScenarioError naming it)."""
-        if self.problem not in PROBLEMS:
-            raise ScenarioError("problem", f"expected one of {PROBLEMS}, got {self.problem!r}")
-        _check_int("seed", self.seed, 0, "numpy seeds are non-negative integers")
-        _check_int("count", self.count, 1)
-        _check_int("shard_size", self.shard_size, 1)
-        if self.problem == "vec":
-            if self.size is None:
-                raise ScenarioError("size", "VEC datasets need --size N (number of RSUs)")
-            _check_int("size", self.size, 0, "n = 0 gives vehicle-only instances")
-        if self.problem == "laenet" and not self.scale:
-            raise ScenarioError("scale", "LAENet datasets need --scale NAME")
+        """Validate every argument before anything is written (ScenarioError naming it);
+        the problem's dataset hooks check its own parts (size, solver, preset, overrides)."""
+        known = tuple(problem_names())
+        if self.problem not in known:
+            raise ScenarioError("problem", f"expected one of {known}, got {self.problem!r}")
+        check_int("seed", self.seed, 0, "numpy seeds are non-negative integers")
+        check_int("count", self.count, 1)
+        check_int("shard_size", self.shard_size, 1)
+        hooks = self.hooks
+        field = hooks.SIZE_FIELD
+        if field != "size" and self.size is not None and getattr(self, field) is None:
+            object.__setattr__(self, field, self.size)  # size= given for e.g. scale=
+            object.__setattr__(self, "size", None)
+        hooks.check_size(self)
         if len(self.split) != 3 or any(not f >= 0 for f in self.split) or not math.isclose(
                 sum(self.split), 1.0, abs_tol=1e-9):
             raise ScenarioError("split", f"expected three fractions >= 0 summing to 1, got "
                                          f"{self.split}")
-        if self.problem == "laenet" and self.overrides:
-            raise ScenarioError("overrides", "LAENet presets take no overrides")
-        if self.problem == "vec" and self.solver != "exact":
-            raise ScenarioError("solver", "VEC labels come from the certified batched exact "
-                                          "solver; only --solver exact is supported")
-        self._check_generator_and_solver()
+        # preset, overrides, size and labelling solver exist (checked here so that a bad
+        # name fails before the output directory is touched, not in the first shard)
+        hooks.check_spec(self)
 
-    def _check_generator_and_solver(self) -> None:
-        """Preset, overrides, scale and labelling solver exist (checked here so that a bad
-        name fails before the output directory is touched, not in the first shard)."""
-        if self.problem == "vec":
-            from offload_gym.vec.generator import generate
+    @property
+    def hooks(self) -> DatasetHooks:
+        """The problem's dataset hooks module (``offload_gym.<problem>.dataset``)."""
+        return dataset_hooks(self.problem)
 
-            # one instance through the full Scenario validation: an override such as
-            # --bandwidth 1e-95 passes its own check but gives absurd transmit times
-            generate(max(int(self.size or 0), 1), self.preset, 0, **dict(self.overrides))
-            return
-        from offload_gym.core.registry import solver_names
-        from offload_gym.laenet.generator import checked_request
-
-        checked_request(self.scale, 0, None, self.preset)  # type: ignore[arg-type]
-        known = solver_names("laenet")
-        if self.solver not in known:
-            raise ScenarioError("solver", f"unknown LAENet solver {self.solver!r} (known: "
-                                          f"{', '.join(known)})")
+    @property
+    def instance_size(self) -> Any:
+        """The instances' size in the problem's own terms (the field the problem's hooks
+        name: ``size`` = VEC number of RSUs, ``scale`` = LAENet scale name)."""
+        return getattr(self, self.hooks.SIZE_FIELD)
 
     @property
     def size_label(self) -> str:
         """``n20`` (VEC) or the scale name (LAENet): the row label in evaluation tables."""
-        return f"n{self.size}" if self.problem == "vec" else str(self.scale)
+        return get_problem(self.problem).size.label(self.instance_size)
 
     def split_counts(self) -> dict[str, int]:
         """Instances per split (floor for train and val, the rest is test)."""
@@ -117,10 +202,7 @@ class DatasetSpec:
     def command(self, out: str) -> str:
         """The ``offload-gym dataset`` command that builds this dataset into ``out`` (the
         bytes do not depend on ``--workers``, so it is left out)."""
-        size = f"--size {self.size}" if self.problem == "vec" else f"--scale {self.scale}"
-        flags = {"speed_mps": "--speed", "deadline_s": "--deadline",
-                 "bandwidth_hz": "--bandwidth"}
-        extra = "".join(f" {flags[k]} {v!r}" for k, v in self.overrides)
+        size, extra = self.hooks.command_args(self)
         split = ",".join(f"{f:g}" for f in self.split)
         return (f"offload-gym dataset --problem {self.problem} --preset {self.preset} {size} "
                 f"--count {self.count} --seed {self.seed} --solver {self.solver} "

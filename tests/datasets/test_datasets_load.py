@@ -9,7 +9,7 @@ import pytest
 
 from offload_gym import get_solver
 from offload_gym.datasets import DatasetSpec, build_dataset, load, plan
-from offload_gym.datasets.labels import VEC_LABEL_SETS
+from offload_gym.vec.dataset import VEC_LABEL_SETS
 
 VEC = DatasetSpec("vec", "mobility_stress", 80, seed=7, size=6, shard_size=30)
 LAENET = DatasetSpec("laenet", "gadsg2025", 30, seed=9, scale="gs2_gu4_au2", solver="brute",
@@ -72,7 +72,7 @@ def test_laenet_scenarios_round_trip_and_labels(laenet_dir):
 
 
 def test_laenet_explicit_edges_round_trip():
-    from offload_gym.datasets import codec
+    from offload_gym.laenet import dataset as codec
     from offload_gym.laenet import generate
     from offload_gym.laenet.scenario import Scenario
 
@@ -81,9 +81,9 @@ def test_laenet_explicit_edges_round_trip():
     d["preset"] = None
     sc = Scenario.from_dict(d)
     plain = generate("gs2_gu4_au2", 2)
-    arrays = codec.encode_laenet([sc, plain])
-    assert codec.decode_laenet(arrays, 0).to_dict() == sc.to_dict()
-    assert codec.decode_laenet(arrays, 1).to_dict() == plain.to_dict()
+    arrays = codec.encode([sc, plain])
+    assert codec.decode(arrays, 0).to_dict() == sc.to_dict()
+    assert codec.decode(arrays, 1).to_dict() == plain.to_dict()
 
 
 def test_metadata_keys_and_training_feature_stats(laenet_dir):

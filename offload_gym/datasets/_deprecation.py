@@ -1,0 +1,24 @@
+"""Deprecated re-exports: the problem-specific dataset code moved to each problem's
+``dataset`` module (``offload_gym/vec/dataset.py``, ``offload_gym/laenet/dataset.py``); the
+old names keep working for one release with a DeprecationWarning."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from offload_gym.core.problem import load_ref
+
+
+def moved(module: str, table: Mapping[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` serving ``table`` (old name -> ``"module:attr"``) with a
+    DeprecationWarning naming the new place."""
+    def __getattr__(name: str) -> Any:
+        if name not in table:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        ref = table[name]
+        warnings.warn(f"{module}.{name} is deprecated; use {ref.replace(':', '.')}",
+                      DeprecationWarning, stacklevel=2)
+        return load_ref(ref)
+    return __getattr__
