@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
+from offload_gym.core import jsonio
 from offload_gym.core.solution import JsonSolutionMixin
 from offload_gym.core.status import Status
 
@@ -31,3 +34,33 @@ class Solution(JsonSolutionMixin):
     mobcheck: bool = False
     lower_bound_s: float | None = None
     gap: float | None = None
+
+    @property
+    def lower_bound(self) -> float | None:
+        """``lower_bound_s`` under the name LAENet's Solution uses (the same API shape)."""
+        return self.lower_bound_s
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Solution:
+        """Inverse of ``to_dict`` (a ``null`` completion time is read back as inf)."""
+        def opt(x: Any) -> float | None:
+            return None if x is None else float(x)
+
+        time_s = data["completion_time_s"]
+        return cls(
+            selected=tuple(int(i) for i in data["selected"]),
+            allocation_gbit=tuple(float(x) for x in data["allocation_gbit"]),
+            completion_time_s=math.inf if time_s is None else float(time_s),
+            success=bool(data["success"]),
+            rule=str(data["rule"]),
+            solver=str(data["solver"]),
+            status=Status(data["status"]),
+            wall_time_s=float(data["wall_time_s"]),
+            mobcheck=bool(data.get("mobcheck", False)),
+            lower_bound_s=opt(data.get("lower_bound_s")),
+            gap=opt(data.get("gap")),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Solution:
+        return cls.from_dict(jsonio.loads(text))
