@@ -27,6 +27,11 @@ MOVED: dict[str, str] = {
     "agents.gadsg_policy": "agents.gadsg.policy",
     "agents.gadsg_train": "agents.gadsg.train",
     "agents.gadsg_eval": "agents.gadsg.report",
+    "agents.gnn_extractor": "agents.rl.extractor",
+    "agents.rl_common": "agents.rl.common",
+    "agents.rl_policy": "agents.rl.policy",
+    "agents.rl_train": "agents.rl.train",
+    "agents.rl_report": "agents.rl.report",
     "agents.policies": "agents.registration",
 }
 

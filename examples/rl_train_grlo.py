@@ -26,9 +26,9 @@ def main() -> int:
     ap.add_argument("--k", type=int, default=16, help="sampled rollouts for best-of-K")
     ap.add_argument("--fast", action="store_true", help="256 steps, 6 RSUs, 8 test scenarios")
     args = ap.parse_args()
-    from agents.rl_common import draw_scenarios
-    from agents.rl_policy import RLPolicy
-    from agents.rl_train import main as train
+    from agents.rl.common import draw_scenarios
+    from agents.rl.policy import RLPolicy
+    from agents.rl.train import main as train
     from offload_gym.vec.solvers.exact import solve_exact
 
     steps, n, n_test = (256, 6, 8) if args.fast else (args.steps, args.n_rsus, 100)

@@ -1,4 +1,12 @@
 """Graph RL agents (``grlo``, ``ppo``): masked PPO on the offload_gym envs of every problem.
+
+- :mod:`agents.rl.common`: env construction (the envs' shaped reward), the per-env profiles
+  (:data:`agents.rl.common.ENV_PROFILES`: every env-specific detail), rollouts, metadata;
+- :mod:`agents.rl.extractor`: the GATv2 graph feature extractor of ``grlo``;
+- :mod:`agents.rl.train`: training (``offload-gym train grlo|ppo``);
+- :mod:`agents.rl.policy`: a trained agent as a solver / evaluation policy;
+- :mod:`agents.rl.report`: the curves and tables of docs/results-rl.md
+  (``python -m agents.rl.report``).
 """
 
 PROBLEMS = ("vec", "laenet")  # the problems whose envs the RL agents are trained on
@@ -7,6 +15,6 @@ METHODS: dict[str, str] = {
     "grlo": "GRLO-style masked PPO, GATv2 graph actor-critic",
     "ppo": "masked PPO, MLP on the flattened observation",
 }
-POLICY_MODULE = "agents.rl_policy"
-TRAINER = "agents.rl_train:main"
+POLICY_MODULE = "agents.rl.policy"
+TRAINER = "agents.rl.train:main"
 TRAINER_DESCRIPTIONS = dict(METHODS)

@@ -1,4 +1,4 @@
-"""RL agents (agents.gnn_extractor, agents.rl_train, agents.rl_policy): the graph extractor
+"""RL agents (agents.rl.extractor, agents.rl.train, agents.rl.policy): the graph extractor
 handles batches of different graph sizes, a short seeded masked-PPO run beats the random
 masked policy, resume continues, saved models reload and act identically, and the harness
 adapter's Solutions re-check through the problem's evaluate()."""
@@ -15,8 +15,7 @@ import torch
 from stable_baselines3.common.preprocessing import preprocess_obs
 
 import offload_gym  # noqa: F401
-from agents.gnn_extractor import GraphExtractor, unpad_batch
-from agents.rl_common import (
+from agents.rl.common import (
     draw_scenarios,
     load_model,
     make_env,
@@ -24,8 +23,9 @@ from agents.rl_common import (
     read_metadata,
     rollout_batch,
 )
-from agents.rl_policy import RLPolicy, default_checkpoint
-from agents.rl_train import main as train_main
+from agents.rl.extractor import GraphExtractor, unpad_batch
+from agents.rl.policy import RLPolicy, default_checkpoint
+from agents.rl.train import main as train_main
 from offload_gym.core.graph import batch_to_pyg
 
 VEC = "offload_gym/VEC-v0"
@@ -197,8 +197,8 @@ def test_harness_adapter_laenet_solutions_recheck(tmp_path):
 
 
 def test_import_agents_stays_light():
-    code = ("import sys, agents, agents.policies; "
-            "assert 'torch' not in sys.modules and 'agents.rl_policy' not in sys.modules")
+    code = ("import sys, agents, agents.registration; agents.registration.register(); "
+            "assert 'torch' not in sys.modules and 'agents.rl.policy' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -1,0 +1,281 @@
+"""``offload-gym train {grlo,ppo} ...``: masked PPO on the constructive envs, evaluated
+against the exact optimum while it trains.
+
+    offload-gym train grlo --env offload_gym/VEC-v0 --env-kwargs '{"n_rsus": 20}' \\
+        --timesteps 100000 --n-envs 2 --seed 0 --out runs/grlo_vec_n20
+    python -m agents.rl.train ppo --env offload_gym/LAENet-v0 \\
+        --env-kwargs '{"scale": "gs3_gu6_au4"}' --timesteps 50000 --out runs/ppo_laenet
+
+Methods: ``grlo`` = sb3-contrib ``MaskablePPO`` with the GATv2 graph actor-critic
+(:class:`agents.rl.extractor.GraphExtractor`); ``ppo`` = the same masked PPO with SB3's default
+MLP on the flattened observation (``--no-mask``: SB3's plain PPO, masked actions end the
+episode as failures). Rewards are rescaled per instance (:mod:`agents.rl.common`).
+
+Writes to ``--out``: ``model.zip`` (latest; SB3 format plus ``offload_gym.json`` metadata:
+the producing command, env id and kwargs, timesteps, wall time), ``best_model.zip`` (best
+mean optimality ratio on the evaluation set), ``eval.csv`` (timesteps, wall time,
+optimality-ratio statistics), ``progress.csv`` and TensorBoard event files (SB3's logger;
+``tensorboard --logdir DIR``). ``--resume`` continues from ``model.zip`` up to
+``--timesteps`` in total (not bit-identical to an uninterrupted run: SB3 does not store RNG
+states).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agents.cli_common import run_trainer
+
+METHODS = {
+    "grlo": "GRLO-style: masked PPO, GATv2 graph actor-critic (VEC-v0 / LAENet-v0)",
+    "ppo": "masked PPO, MLP on the flattened observation (VEC-v0 / LAENet-v0)",
+}
+EVAL_SEED = 1_000_000  # evaluation scenarios: the same for every run and training seed
+EVAL_FIELDS = ("timesteps", "wall_s", "train_wall_s", "ratio_mean", "ratio_p50",
+               "ratio_p90", "ratio_max", "failed_rate")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("method", choices=sorted(METHODS))
+    parser.add_argument("--env", default="offload_gym/VEC-v0",
+                        choices=["offload_gym/VEC-v0", "offload_gym/LAENet-v0"])
+    parser.add_argument("--env-kwargs", default="{}", help="JSON dict passed to gym.make")
+    parser.add_argument("--timesteps", type=int, default=100_000, help="total env steps")
+    parser.add_argument("--n-envs", type=int, default=2,
+                        help="parallel envs (SubprocVecEnv when > 1)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/model.zip")
+    parser.add_argument("--max-minutes", type=float, default=None,
+                        help="stop training after this much wall time (evaluation excluded)")
+    parser.add_argument("--eval-freq", type=int, default=10_000, help="env steps between evals")
+    parser.add_argument("--eval-episodes", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--n-steps", type=int, default=256, help="rollout steps per env")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--n-epochs", type=int, default=4)
+    parser.add_argument("--gamma", type=float, default=1.0)
+    parser.add_argument("--ent-coef", type=float, default=0.01)
+    parser.add_argument("--hidden", type=int, default=32, help="grlo: GNN width")
+    parser.add_argument("--layers", type=int, default=2, help="grlo: GATv2 layers")
+    parser.add_argument("--net-arch", default="64,64", help="ppo: MLP hidden sizes")
+    parser.add_argument("--no-mask", action="store_true",
+                        help="SB3's plain PPO (no masks; masked actions are penalised)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--verbose", action="store_true", help="SB3 logs on stdout")
+
+
+# ---------------------------------------------------------------------------- callbacks
+def _callbacks() -> tuple[type, type]:
+    """The two callbacks (defined lazily so that this module imports without SB3 loaded)."""
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    from agents.rl.common import rollout_batch, write_metadata
+
+    class ProgressCallback(BaseCallback):
+        """tqdm progress bar over env steps (SB3's own needs ``rich``)."""
+
+        def __init__(self, total: int) -> None:
+            super().__init__()
+            self.total = total
+            self.bar: Any = None
+
+        def _on_training_start(self) -> None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, initial=self.num_timesteps, unit="step",
+                            dynamic_ncols=True)
+
+        def _on_step(self) -> bool:
+            self.bar.update(self.training_env.num_envs)
+            return True
+
+        def _on_training_end(self) -> None:
+            self.bar.close()
+
+    class OptimumEvalCallback(BaseCallback):
+        """Every ``eval_freq`` steps: deterministic rollouts on fixed scenarios (optimum
+        cached per scenario), mean optimality ratio logged (``eval/optimality_ratio``) and
+        appended to ``eval.csv``; ``model.zip`` / ``best_model.zip`` saved. Stops training
+        after ``max_s`` seconds of training wall time."""
+
+        def __init__(self, envs: list[Any], eval_freq: int, out: Path, meta: dict[str, Any],
+                     max_s: float | None = None) -> None:
+            super().__init__()
+            self.envs, self.eval_freq, self.out, self.meta = envs, eval_freq, out, meta
+            self.max_s = max_s
+            self.wall0 = float(meta.get("train_wall_s", 0.0))
+            self.best = float(meta.get("best_ratio", np.inf))
+            self._next = 0
+            self._t0 = 0.0
+            self._eval_s = 0.0
+
+        def train_wall(self) -> float:
+            return self.wall0 + time.perf_counter() - self._t0 - self._eval_s
+
+        def _on_training_start(self) -> None:
+            self._t0 = time.perf_counter()
+            self._next = (self.num_timesteps // self.eval_freq + 1) * self.eval_freq
+            if self.num_timesteps == 0:
+                self.evaluate()
+
+        def _on_step(self) -> bool:
+            if self.num_timesteps >= self._next:
+                self._next += self.eval_freq
+                self.evaluate()
+            return self.max_s is None or self.train_wall() < self.max_s
+
+        def _on_training_end(self) -> None:
+            if self.meta.get("last_eval_timesteps") != self.num_timesteps:
+                self.evaluate()
+
+        def evaluate(self) -> None:
+            start = time.perf_counter()
+            res = rollout_batch(self.model, self.envs, None, deterministic=True)
+            ratios = np.array([r.info["optimality_ratio"] for r in res])
+            failed = np.mean([bool(r.info.get("failed", False)) for r in res])
+            self._eval_s += time.perf_counter() - start
+            row = {"timesteps": self.num_timesteps, "train_wall_s": self.train_wall(),
+                   "wall_s": self.wall0 + time.perf_counter() - self._t0,
+                   "ratio_mean": ratios.mean(), "ratio_p50": np.median(ratios),
+                   "ratio_p90": np.quantile(ratios, 0.9), "ratio_max": ratios.max(),
+                   "failed_rate": failed}
+            for key in ("ratio_mean", "ratio_p90", "failed_rate"):
+                self.logger.record(f"eval/{key.replace('ratio_mean', 'optimality_ratio')}",
+                                   float(row[key]))
+            self.logger.record("eval/train_wall_s", row["train_wall_s"])
+            path = self.out / "eval.csv"
+            new = not path.exists()
+            with path.open("a", newline="") as fh:
+                writer = csv.DictWriter(fh, fieldnames=EVAL_FIELDS)
+                if new:
+                    writer.writeheader()
+                writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v)
+                                 for k, v in row.items()})
+            self.meta.update(timesteps=self.num_timesteps, train_wall_s=row["train_wall_s"],
+                             eval_ratio=float(row["ratio_mean"]),
+                             last_eval_timesteps=self.num_timesteps)
+            if row["ratio_mean"] < self.best:
+                self.best = float(row["ratio_mean"])
+                self.meta["best_ratio"] = self.best
+                self.meta["best_timesteps"] = self.num_timesteps
+                self.model.save(self.out / "best_model.zip")
+                write_metadata(self.out / "best_model.zip", self.meta)
+            self.model.save(self.out / "model.zip")
+            write_metadata(self.out / "model.zip", self.meta)
+
+    return ProgressCallback, OptimumEvalCallback
+
+
+# ---------------------------------------------------------------------------- model
+def policy_kwargs(method: str, env_id: str, probe: Any, args: argparse.Namespace
+                  ) -> dict[str, Any]:
+    """SB3 ``policy_kwargs`` of a method (``probe``: one unwrapped env, for its padding)."""
+    if method == "ppo":
+        arch = [int(x) for x in str(args.net_arch).split(",") if x]
+        return {"net_arch": {"pi": arch, "vf": arch}}
+    from agents.rl.common import env_profile
+    from agents.rl.extractor import GraphExtractor
+
+    slots = env_profile(env_id).pointer_slots(probe)
+    return {"features_extractor_class": GraphExtractor,
+            "features_extractor_kwargs": {"hidden": args.hidden, "n_layers": args.layers,
+                                          "heads": 2, "features_dim": 64,
+                                          "pointer_slots": slots},
+            "net_arch": {"pi": [64], "vf": [64]}}
+
+
+def build_vec_env(env_id: str, env_kwargs: dict[str, Any], n_envs: int, penalty: bool) -> Any:
+    """K training envs (no optimum, no Solution: fast), Monitor-wrapped; SubprocVecEnv if
+    K > 1."""
+    from stable_baselines3.common.monitor import Monitor
+    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
+
+    from agents.rl.common import make_env
+
+    extra = {"invalid_action": "penalty"} if penalty else {}
+
+    def factory() -> Any:
+        return Monitor(make_env(env_id, env_kwargs, compute_optimum=False,
+                                solution_info=False, **extra))
+
+    if n_envs > 1:
+        return SubprocVecEnv([factory] * n_envs, start_method="fork")
+    return DummyVecEnv([factory])
+
+
+def eval_envs(env_id: str, env_kwargs: dict[str, Any], count: int) -> list[Any]:
+    """One env per fixed evaluation scenario (a set of one, so its optimum is cached)."""
+    from agents.rl.common import draw_scenarios, make_env
+
+    scenarios = draw_scenarios(env_id, env_kwargs, count, EVAL_SEED)
+    return [make_env(env_id, env_kwargs, scenarios=[s], compute_optimum=True,
+                     solution_info=False) for s in scenarios]
+
+
+def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    import torch
+    from sb3_contrib import MaskablePPO
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.logger import configure
+
+    from agents.rl.common import load_model, make_env, read_metadata
+
+    torch.set_num_threads(1)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    env_kwargs = json.loads(args.env_kwargs)
+    command = "offload-gym train " + " ".join(shlex.quote(a) for a in argv)
+    algo = "ppo" if args.no_mask else "maskable_ppo"
+    venv = build_vec_env(args.env, env_kwargs, args.n_envs, penalty=args.no_mask)
+    resume = args.resume and (out / "model.zip").is_file()
+    if resume:
+        model, meta = load_model(out / "model.zip")
+        model.set_env(venv)
+        meta.setdefault("commands", []).append(command)
+    else:
+        probe = make_env(args.env, env_kwargs).unwrapped
+        cls = PPO if args.no_mask else MaskablePPO
+        model = cls("MultiInputPolicy", venv, learning_rate=args.lr, n_steps=args.n_steps,
+                    batch_size=args.batch_size, n_epochs=args.n_epochs, gamma=args.gamma,
+                    gae_lambda=0.95, ent_coef=args.ent_coef, seed=args.seed, device="cpu",
+                    policy_kwargs=policy_kwargs(args.method, args.env, probe, args))
+        meta = {"method": args.method, "algo": algo, "env_id": args.env,
+                "env_kwargs": env_kwargs, "seed": args.seed, "command": command,
+                "commands": [command]}
+        for name in ("eval.csv",):
+            (out / name).unlink(missing_ok=True)
+    model.set_logger(configure(str(out), ["csv", "tensorboard"]
+                               + (["stdout"] if args.verbose else [])))
+    progress_cls, eval_cls = _callbacks()
+    evaluator = eval_cls(eval_envs(args.env, env_kwargs, args.eval_episodes), args.eval_freq,
+                         out, meta, None if args.max_minutes is None else 60 * args.max_minutes)
+    callbacks = [evaluator] + ([] if args.quiet else [progress_cls(args.timesteps)])
+    remaining = args.timesteps - model.num_timesteps
+    if remaining > 0:
+        model.learn(total_timesteps=remaining, callback=callbacks,
+                    reset_num_timesteps=not resume)
+    venv.close()
+    meta = read_metadata(out / "model.zip")
+    print(f"{args.method} on {args.env}: {meta['timesteps']} steps, "
+          f"{meta['train_wall_s']:.0f} s training; eval ratio {meta['eval_ratio']:.4f} "
+          f"(best {meta['best_ratio']:.4f} at {meta['best_timesteps']}); saved {out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_trainer(__doc__, add_arguments, run, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
