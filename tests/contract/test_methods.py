@@ -13,6 +13,9 @@ from .conftest import method_pairs, small
 PAIRS = method_pairs()
 BATCHED = method_pairs("solve_batch")
 SEEDS = (0, 1)
+# learned methods registered without a shipped checkpoint (they answer only with a user's
+# own checkpoint): skipped by name, so that a checkpoint that goes missing still fails
+NO_SHIPPED_CHECKPOINT = {("laenet", "ppo")}
 
 
 def _scenarios(problem, method_name: str) -> list:
@@ -31,7 +34,7 @@ def _scenarios(problem, method_name: str) -> list:
         try:
             get_policy(problem.name, method_name).act(scenarios[0])
         except SolverError as exc2:
-            if "checkpoint" not in str(exc2):
+            if (problem.name, method_name) not in NO_SHIPPED_CHECKPOINT:
                 raise
             pytest.skip(f"{method_name} ships no checkpoint for {problem.name}: {exc2}")
     return scenarios
