@@ -8,6 +8,9 @@ Sub-commands:
   dataset    generate a labelled, sharded dataset (resumable; local processes or Dask)
   evaluate   score policies on a dataset split against the certified optima
 
+Every sub-command iterates the registered problems (:mod:`offload_gym.core.problem`) and
+methods (:mod:`offload_gym.core.registry`): sizes are ``--size`` (each problem's own older
+flag, ``--rsus`` / ``--scale``, kept as an alias), defaults come from the Problem.
 Errors in user input exit with status 2 and one line naming the problem.
 """
 
@@ -20,29 +23,50 @@ from collections.abc import Sequence
 from typing import Any
 
 from offload_gym.core.errors import ScenarioError, SolverError
+from offload_gym.core.problem import (
+    DEFAULT_PROBLEM,
+    Problem,
+    UnknownProblemError,
+    get_problem,
+    problems,
+)
 from offload_gym.core.registry import entries, get_solver, get_trainer, trainer_entries
 from offload_gym.core.scenario_io import load_scenario
 from offload_gym.core.stdio import stdout_to_stderr
 
 
+class UsageError(ValueError):
+    """A command-line value the problem cannot read (reported as one line, exit 2)."""
+
+
+def _size(args: argparse.Namespace, problem: Problem) -> Any:
+    """The instance size for ``problem``: its own alias flag (``--rsus``/``--scale``) if
+    given, else ``--size``, else the problem's default; text read by ``problem.size.parse``."""
+    text = getattr(args, f"size_{problem.name}", None)
+    text = args.size if text is None else text
+    if text is None:
+        return problem.size.default
+    try:
+        return problem.size.parse(str(text))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _overrides(args: argparse.Namespace, options: Sequence[Any]) -> dict[str, Any]:
+    """Generator keyword -> value for the given CLI options that were given."""
+    out = {}
+    for opt in options:
+        value = getattr(args, f"opt_{opt.flag}", None)
+        if value is not None:
+            out[opt.keyword] = value
+    return out
+
+
 def _generate(args: argparse.Namespace) -> Any:
-    if args.problem == "vec":
-        from offload_gym.vec.generator import generate
-
-        overrides = {
-            "speed_mps": args.speed,
-            "deadline_s": args.deadline,
-            "bandwidth_hz": args.bandwidth,
-        }
-        return generate(
-            preset=args.preset or "kato2025",
-            n_rsus=args.rsus,
-            seed=args.seed,
-            **{k: v for k, v in overrides.items() if v is not None},
-        )
-    from offload_gym.laenet.generator import generate
-
-    return generate(scale=args.scale, seed=args.seed, preset=args.preset or "gadsg2025")
+    problem = get_problem(args.problem)
+    preset = args.preset or problem.default_preset  # the generator checks it
+    return problem.hook("generate")(_size(args, problem), preset, args.seed,
+                                    **_overrides(args, problem.cli_options))
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -93,21 +117,35 @@ def cmd_solve(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     if args.method in ("list", "-h", "--help"):
         for entry in trainer_entries():
-            print(f"{entry.name:10s} {entry.description}")
+            print(f"{entry.name:10s} {entry.train_description or entry.description}")
         return 0
     return int(get_trainer(args.method)([args.method, *args.rest]))
 
 
 def cmd_solvers(args: argparse.Namespace) -> int:
     for entry in entries(args.problem):
-        print(f"{entry.problem:7s} {entry.name:14s} {entry.description}")
+        print(f"{entry.problem or args.problem or '*':7s} {entry.name:14s} "
+              f"{entry.description}")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from offload_gym.demo import run_demo
 
-    return run_demo(seed=args.seed, n_rsus=args.rsus, scale=args.scale, quick=args.quick)
+    sizes = {p.size.name: _size(_demo_size_args(args, p), p) for p in problems()}
+    return run_demo(seed=args.seed, quick=args.quick, **sizes)
+
+
+def _demo_size_args(args: argparse.Namespace, problem: Problem) -> argparse.Namespace:
+    """``demo --size PROBLEM=SIZE`` (repeatable) as the one-problem ``--size`` of ``_size``."""
+    given = {}
+    for item in args.size or []:
+        name, eq, text = item.partition("=")
+        if not eq:
+            raise UsageError(f"size: expected PROBLEM=SIZE for the demo, got {item!r}")
+        get_problem(name)
+        given[name] = text
+    return argparse.Namespace(**{**vars(args), "size": given.get(problem.name)})
 
 
 def _split_fractions(text: str) -> tuple[float, float, float]:
@@ -126,16 +164,14 @@ def cmd_dataset(args: argparse.Namespace) -> int:
     from offload_gym.datasets import DatasetSpec, build_dataset
     from offload_gym.datasets.builder import DASK_CONNECT_TIMEOUT_S
 
-    overrides = {"speed_mps": args.speed, "deadline_s": args.deadline,
-                 "bandwidth_hz": args.bandwidth}
+    problem = get_problem(args.problem)
+    # overrides of every problem's flags are passed on: the spec refuses the foreign ones
+    overrides = _overrides(args, [o for p in problems() for o in p.cli_options])
     spec = DatasetSpec(
-        problem=args.problem,
-        preset=args.preset or ("kato2025" if args.problem == "vec" else "gadsg2025"),
-        count=args.count, seed=args.seed,
-        size=args.size if args.problem == "vec" else None,
-        scale=args.scale if args.problem == "laenet" else None,
+        problem=problem.name, preset=args.preset or problem.default_preset,
+        count=args.count, seed=args.seed, size=_size(args, problem),
         solver=args.solver, shard_size=args.shard_size, split=_split_fractions(args.split),
-        overrides=tuple(sorted((k, v) for k, v in overrides.items() if v is not None)))
+        overrides=tuple(sorted(overrides.items())))
     timeout_s = DASK_CONNECT_TIMEOUT_S if args.connect_timeout is None else args.connect_timeout
     if args.connect_timeout is not None and not args.scheduler:
         raise ScenarioError("connect-timeout", "only applies with --scheduler")
@@ -178,22 +214,52 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_problem_args(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--problem`` (the registered problems) and ``--preset`` (default: the problem's)."""
+    parser.add_argument("--problem", choices=[p.name for p in problems()], default=default)
+    parser.add_argument("--preset", default=None, help="; ".join(
+        f"{p.name}: {' | '.join(p.presets)} (default {p.default_preset})" for p in problems()))
+
+
+def _add_size_args(parser: argparse.ArgumentParser) -> None:
+    """``--size`` (each problem's size, read by its parser) and the older per-problem flags."""
+    parser.add_argument("--size", default=None, help="instance size; " + "; ".join(
+        f"{p.name}: {p.size.help} (default {p.size.default})" for p in problems()))
+    _add_size_aliases(parser)
+
+
+def _add_size_aliases(parser: argparse.ArgumentParser) -> None:
+    for p in problems():
+        for alias in p.size.aliases:
+            parser.add_argument(f"--{alias}", dest=f"size_{p.name}", default=None,
+                                metavar=alias.upper(),
+                                help=f"{p.name}: {p.size.help} (alias of --size)")
+
+
+def _add_cli_options(parser: argparse.ArgumentParser) -> None:
+    """Every problem's generator overrides (``Problem.cli_options``), each flag once."""
+    seen: dict[str, list[str]] = {}
+    options = {}
+    for p in problems():
+        for opt in p.cli_options:
+            seen.setdefault(opt.flag, []).append(p.name)
+            options.setdefault(opt.flag, opt)
+    for flag, opt in options.items():
+        parser.add_argument(f"--{flag}", dest=f"opt_{flag}", type=opt.type, default=None,
+                            metavar=flag.upper(),
+                            help=f"{', '.join(seen[flag])}: {opt.help}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="offload-gym", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="generate a scenario JSON")
-    gen.add_argument("--problem", choices=["vec", "laenet"], default="vec")
-    gen.add_argument("--preset", default=None,
-                     help="vec: kato2025 | mobility_stress; laenet: gadsg2025")
+    _add_problem_args(gen, default=DEFAULT_PROBLEM)
     gen.add_argument("--seed", type=int, default=0)
-    gen.add_argument("--rsus", type=int, default=20, help="vec: number of RSUs")
-    gen.add_argument("--speed", type=float, default=None, help="vec: vehicle speed (m/s)")
-    gen.add_argument("--deadline", type=float, default=None, help="vec: task deadline (s)")
-    gen.add_argument("--bandwidth", type=float, default=None, help="vec: bandwidth (Hz)")
-    gen.add_argument("--scale", default="gs3_gu6_au4",
-                     help="laenet: scale name such as gs3_gu6_au4")
+    _add_size_args(gen)
+    _add_cli_options(gen)
     gen.add_argument("--out", default=None, help="write to this file instead of stdout")
     gen.set_defaults(func=cmd_generate)
 
@@ -218,22 +284,21 @@ def build_parser() -> argparse.ArgumentParser:
     tr.set_defaults(func=cmd_train)
 
     lst = sub.add_parser("solvers", help="list registered solvers")
-    lst.add_argument("--problem", choices=["vec", "laenet"], default=None)
+    lst.add_argument("--problem", choices=[p.name for p in problems()], default=None)
     lst.set_defaults(func=cmd_solvers)
 
     demo = sub.add_parser("demo", help="generate instances and compare every solver")
     demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--rsus", type=int, default=20)
-    demo.add_argument("--scale", default="gs3_gu6_au4")
+    demo.add_argument("--size", action="append", default=None, metavar="PROBLEM=SIZE",
+                      help="instance size of one problem (repeatable); default: each "
+                           "problem's default size")
+    _add_size_aliases(demo)
     demo.add_argument("--quick", action="store_true", help="skip the slower Pyomo solvers")
     demo.set_defaults(func=cmd_demo)
 
     ds = sub.add_parser("dataset", help="generate a labelled, sharded dataset")
-    ds.add_argument("--problem", choices=["vec", "laenet"], default="vec")
-    ds.add_argument("--preset", default=None,
-                    help="vec: kato2025 | mobility_stress; laenet: gadsg2025")
-    ds.add_argument("--size", type=int, default=20, help="vec: number of RSUs n")
-    ds.add_argument("--scale", default="gs2_gu4_au2", help="laenet: scale name")
+    _add_problem_args(ds, default=DEFAULT_PROBLEM)
+    _add_size_args(ds)
     ds.add_argument("--count", type=int, required=True, help="number of instances")
     ds.add_argument("--seed", type=int, default=0)
     ds.add_argument("--out", required=True, help="output directory (resumable)")
@@ -246,9 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--connect-timeout", dest="connect_timeout", type=float, default=None,
                     help="seconds to wait for the Dask scheduler to answer (default 5, "
                          "datasets.builder.DASK_CONNECT_TIMEOUT_S)")
-    ds.add_argument("--speed", type=float, default=None, help="vec: vehicle speed (m/s)")
-    ds.add_argument("--deadline", type=float, default=None, help="vec: task deadline (s)")
-    ds.add_argument("--bandwidth", type=float, default=None, help="vec: bandwidth (Hz)")
+    _add_cli_options(ds)
     ds.add_argument("--no-progress", dest="no_progress", action="store_true",
                     help="no progress bar")
     ds.set_defaults(func=cmd_dataset)
@@ -276,7 +339,8 @@ def user_error_types() -> tuple[type[BaseException], ...]:
     ``ValueError``/``RuntimeError`` are not caught: user-input checks raise one of these."""
     from offload_gym.datasets import DatasetError, DatasetLoadError
 
-    return (ScenarioError, SolverError, DatasetError, DatasetLoadError, OSError)
+    return (ScenarioError, SolverError, DatasetError, DatasetLoadError, UsageError,
+            UnknownProblemError, OSError)
 
 
 def error_line(exc: BaseException) -> str:

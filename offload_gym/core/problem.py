@@ -55,6 +55,10 @@ BUILTIN_PROBLEMS: Mapping[str, str] = {
 }
 
 
+# The problem the CLI uses when ``--problem`` is not given.
+DEFAULT_PROBLEM = "vec"
+
+
 class UnknownProblemError(ValueError):
     """A problem name nobody registered."""
 
@@ -84,6 +88,18 @@ class SizeSpec:
     label: Callable[[Any], str]
     help: str = ""
     small: Any = None  # a quick size for smoke and contract tests (None: ``default``)
+    aliases: tuple[str, ...] = ()  # older CLI flags for --size (``rsus`` -> ``--rsus``)
+
+
+@dataclasses.dataclass(frozen=True)
+class CliOption:
+    """A generator override the CLI offers as ``--flag`` (``generate``, ``dataset``): the
+    text is read with ``type`` and passed to the generator as ``keyword=value``."""
+
+    flag: str  # "speed" -> --speed
+    keyword: str  # "speed_mps"
+    type: Callable[[str], Any] = float
+    help: str = ""
 
 
 class DatasetHooks(Protocol):
@@ -131,6 +147,7 @@ class Problem:
     doc: str = ""
     check: str | None = None
     objective: str = ""
+    cli_options: tuple[CliOption, ...] = ()
 
     def hook(self, field: str) -> Any:
         """The object a hook field names, imported now."""

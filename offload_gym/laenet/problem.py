@@ -49,7 +49,7 @@ PROBLEM = Problem(
     title="LAENet: whole-task offloading to a HAP or ground servers with CPU shares (GADSG)",
     size=SizeSpec(name="scale", default="gs3_gu6_au4", parse=parse_scale, label=scale_label,
                   help="scale name gsS_guY_auZ (the paper's Table II names)",
-                  small="gs2_gu4_au2"),
+                  small="gs2_gu4_au2", aliases=("scale",)),
     presets=("gadsg2025",),
     default_preset="gadsg2025",
     scenario="offload_gym.laenet.scenario:Scenario",

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from offload_gym.core.problem import Problem, SizeSpec
+from offload_gym.core.problem import CliOption, Problem, SizeSpec
 
 
 def parse_n_rsus(text: str) -> int:
-    """``"20"`` -> 20 (the number of RSUs, an integer >= 1)."""
+    """``"20"`` -> 20 (the number of RSUs, an integer >= 0; 0 = the vehicle alone)."""
     try:
         n = int(text)
     except (TypeError, ValueError):
-        raise ValueError(f"size: expected a number of RSUs (integer >= 1), got {text!r}"
+        raise ValueError(f"size: expected a number of RSUs (integer >= 0), got {text!r}"
                          ) from None
-    if n < 1:
-        raise ValueError(f"size: expected a number of RSUs (integer >= 1), got {n}")
+    if n < 0:
+        raise ValueError(f"size: must be an integer >= 0, got {n}")
     return n
 
 
@@ -45,7 +45,7 @@ PROBLEM = Problem(
     name="vec",
     title="VEC: partial offloading from a moving vehicle to roadside units (KATO)",
     size=SizeSpec(name="n_rsus", default=20, parse=parse_n_rsus, label=n_rsus_label,
-                  help="number of RSUs n (integer >= 1)", small=5),
+                  help="number of RSUs n (integer >= 0)", small=5, aliases=("rsus",)),
     presets=("kato2025", "mobility_stress"),
     default_preset="kato2025",
     scenario="offload_gym.vec.scenario:Scenario",
@@ -60,4 +60,7 @@ PROBLEM = Problem(
     doc="docs/vec.md",
     check="offload_gym.vec.problem:check_solution",
     objective="completion_time_s",
+    cli_options=(CliOption("speed", "speed_mps", float, "vehicle speed (m/s)"),
+                 CliOption("deadline", "deadline_s", float, "task deadline (s)"),
+                 CliOption("bandwidth", "bandwidth_hz", float, "bandwidth (Hz)")),
 )

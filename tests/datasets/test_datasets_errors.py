@@ -48,10 +48,14 @@ def _files(d: Path) -> dict[str, bytes]:
     (["--preset", "nonsense"], "preset: unknown preset 'nonsense' (known: ['kato2025', "
                                "'mobility_stress'])"),
     (["--speed", "-3"], "speed_mps: must be >= 0"),
-    (["--problem", "laenet", "--preset", "nonsense"],
+    # BASE's --size 3 is a VEC size: the LAENet rows name their scale (--size applies to
+    # every problem since the Problem protocol; the problem's own flag wins)
+    (["--problem", "laenet", "--scale", "gs2_gu4_au2", "--preset", "nonsense"],
      "preset: unknown preset 'nonsense' (known: ['gadsg2025'])"),
     (["--problem", "laenet", "--scale", "gs1"], "scale: unknown scale 'gs1'"),
-    (["--problem", "laenet", "--solver", "nosuch"], "solver: unknown LAENet solver 'nosuch'"),
+    (["--problem", "laenet", "--scale", "gs2_gu4_au2", "--solver", "nosuch"],
+     "solver: unknown LAENet solver 'nosuch'"),
+    (["--problem", "laenet"], "scale: unknown scale '3'"),
     (["--workers", "0"], "workers must be an integer >= 1, got 0"),
     (["--connect-timeout", "3"], "connect-timeout: only applies with --scheduler"),
 ])
