@@ -103,17 +103,24 @@ class CliOption:
 
 
 class DatasetHooks(Protocol):
-    """What the dataset layer asks a problem module (see ``offload_gym/datasets``).
+    """What the dataset layer asks a problem module (``offload_gym/datasets``; the full
+    list with the defaults of the optional hooks: ``offload_gym.datasets.spec.DatasetHooks``
+    and docs/datasets.md, "A problem's dataset hooks").
 
-    ``shard_arrays(spec, shard)``: generate and label one shard (arrays by name);
+    Required: ``shard_arrays(spec, shard)``: generate and label one shard (arrays by name);
     ``decode(arrays, i)``: instance ``i`` of stored arrays as a validated Scenario;
-    ``check_spec(spec)``: raise ScenarioError naming the field of a spec this problem cannot
-    build; ``generator_parameters(spec)``, ``labels_doc(spec)``, ``solver_info(spec)``,
-    ``metadata_extras(spec, records, shard_arrays)``: the dataset card's problem parts;
-    ``reference_cost(arrays, label_set)``: the certified optimum per stored instance."""
+    ``reference_cost(arrays, label_set)``: the labelled optimum per stored instance;
+    ``generator_parameters(spec)``, ``labels_doc(spec)``: the dataset card's problem parts.
+    Optional: ``SIZE_FIELD``, ``check_size(spec)``, ``check_spec(spec)``,
+    ``command_args(spec)``, ``status_counts(arrays)``, ``solver_extras(spec)``,
+    ``STAT_KEYS`` + ``metadata_extras(spec, records, stat_arrays)``, ``batch(arrays)``,
+    ``torch_items(data, label_set, dtype, pad)``, ``pyg_graphs(data, label_set, dtype)``."""
 
     def shard_arrays(self, spec: Any, shard: Any) -> dict[str, Any]: ...
     def decode(self, arrays: Mapping[str, Any], i: int) -> Any: ...
+    def reference_cost(self, arrays: Mapping[str, Any], label_set: str) -> Any: ...
+    def generator_parameters(self, spec: Any) -> dict[str, Any]: ...
+    def labels_doc(self, spec: Any) -> dict[str, Any]: ...
 
 
 class ScoringHooks(Protocol):
