@@ -33,9 +33,10 @@ from agents.gadsg.decode import pick, sample
 from agents.gadsg.features import instance_graph
 from agents.gadsg.policy import load_model, shipped_checkpoints
 from offload_gym.core.status import Status
-from offload_gym.evaluation.metrics import score_laenet, summarise
+from offload_gym.evaluation.metrics import summarise
 from offload_gym.laenet.evaluate import make_solution
 from offload_gym.laenet.physics import derive
+from offload_gym.laenet.scoring import score_instances
 
 VARIANTS = {"wf": ("waterfill", "greedy"), "raw": ("model", "greedy"),
             "argmax": ("waterfill", "argmax")}
@@ -92,7 +93,7 @@ def run_diffusion(path: Path, scenarios: Sequence[Any], seed: int = 0
 
 def run_baseline(name: str, scenarios: Sequence[Any]) -> tuple[list[Any], float]:
     from offload_gym.core.registry import get_solver
-    from offload_gym.evaluation.policy import LaenetRandomPolicy
+    from offload_gym.laenet.policies import LaenetRandomPolicy
 
     fn = LaenetRandomPolicy(seed=0).act if name == "random" else get_solver(PROBLEM, name)
     t0 = time.perf_counter()
@@ -102,7 +103,7 @@ def run_baseline(name: str, scenarios: Sequence[Any]) -> tuple[list[Any], float]
 
 def row(method: str, scale: str, trained_on: str, scenarios, sols, ref, model_s: float,
         decode_s: float, single: tuple[float, float] | None = None) -> dict[str, Any]:
-    r = summarise(score_laenet(scenarios, sols, ref), PROBLEM)
+    r = summarise(score_instances(scenarios, sols, ref), PROBLEM)
     out = {"method": method, "test_scale": scale, "trained_on": trained_on,
            **{k: r[k] for k in ("n", "ratio_mean", "ratio_p90", "ratio_max", "accuracy",
                                 "valid_rate", "repaired_rate", "failed_rate",

@@ -21,8 +21,8 @@ from agents.gadsg.policy import (
 from agents.gadsg.train import TrainConfig, load_checkpoint, main, train
 from offload_gym.cli import main as cli_main
 from offload_gym.core.registry import get_solver
-from offload_gym.evaluation.policy import LaenetRandomPolicy
 from offload_gym.laenet import derive, evaluate, generate, generate_batch
+from offload_gym.laenet.policies import LaenetRandomPolicy
 
 SCALES = ("gs2_gu4_au2", "gs3_gu6_au4", "gs6_gu14_au10", "gs9_gu20_au13")  # shipped
 torch.set_num_threads(1)  # as the training CLI: reproducible and fast on small graphs
