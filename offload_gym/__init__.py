@@ -11,6 +11,8 @@ from offload_gym.core import (
     scenario_from_dict,
     solver_names,
 )
+from offload_gym.core.problem import get_problem, problems
+from offload_gym.core.registry import get_method, methods, register_method
 
 __version__ = "0.1.0"
 
@@ -19,8 +21,13 @@ __all__ = [
     "SolverError",
     "Status",
     "__version__",
+    "get_method",
+    "get_problem",
     "get_solver",
     "load_scenario",
+    "methods",
+    "problems",
+    "register_method",
     "scenario_from_dict",
     "solver_names",
 ]
