@@ -46,9 +46,10 @@ EVAL_FIELDS = ("timesteps", "wall_s", "train_wall_s", "ratio_mean", "ratio_p50",
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from agents.rl.common import ENV_PROFILES, VEC_ID
+
     parser.add_argument("method", choices=sorted(METHODS))
-    parser.add_argument("--env", default="offload_gym/VEC-v0",
-                        choices=["offload_gym/VEC-v0", "offload_gym/LAENet-v0"])
+    parser.add_argument("--env", default=VEC_ID, choices=list(ENV_PROFILES))
     parser.add_argument("--env-kwargs", default="{}", help="JSON dict passed to gym.make")
     parser.add_argument("--timesteps", type=int, default=100_000, help="total env steps")
     parser.add_argument("--n-envs", type=int, default=2,
