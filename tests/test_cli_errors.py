@@ -12,8 +12,8 @@ import pytest
 
 from offload_gym.cli import error_line, main
 from offload_gym.core import jsonio
+from offload_gym.core.env import load_scenario_set
 from offload_gym.core.errors import ScenarioError
-from offload_gym.envs import load_scenario_set
 from offload_gym.vec.generator import generate
 from offload_gym.vec.scenario import Scenario
 

@@ -9,7 +9,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from offload_gym.envs import ENV_IDS
+from offload_gym.registration import ENV_IDS
 
 from .env_helpers import masked_random_action
 

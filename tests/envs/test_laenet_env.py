@@ -10,7 +10,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from offload_gym.envs import InvalidActionError
+from offload_gym.core.errors import InvalidActionError
 from offload_gym.laenet import assignment_cost, derive, evaluate, generate
 from offload_gym.laenet.env import EDGE_FEATURES, NODE_FEATURES, LaenetOffloadEnv
 

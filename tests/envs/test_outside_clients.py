@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from offload_gym.core.errors import InvalidActionError
-from offload_gym.envs import ENV_IDS
+from offload_gym.registration import ENV_IDS
 
 IDS = list(ENV_IDS)
 REPO = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import sys
 import gymnasium as gym
 
 import offload_gym
-from offload_gym.envs import ENV_IDS, register_envs
+from offload_gym.registration import ENV_IDS, register_envs
 
 
 def test_ids_registered_idempotently():
@@ -42,3 +42,29 @@ def test_import_stays_torch_free():
                          timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.strip() == "False"
+
+
+def test_registration_module_imports_no_env_module():
+    code = ("import sys, offload_gym.registration\n"
+            "print(sorted(m for m in sys.modules if m.startswith('offload_gym.')"
+            " and m.endswith(('.env', '.env_base'))))\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip() == "[]"
+
+
+def test_old_envs_module_warns_and_forwards():
+    import warnings
+
+    import offload_gym.envs as old
+    from offload_gym.core.env import load_scenario_set
+    from offload_gym.core.errors import InvalidActionError
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert old.ENV_IDS is __import__("offload_gym.registration").registration.ENV_IDS
+        assert old.load_scenario_set is load_scenario_set
+        assert old.InvalidActionError is InvalidActionError
+    assert [w.category for w in caught] == [DeprecationWarning] * 3
+    assert "offload_gym.registration.ENV_IDS" in str(caught[0].message)

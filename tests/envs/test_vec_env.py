@@ -9,7 +9,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from offload_gym.envs import InvalidActionError
+from offload_gym.core.errors import InvalidActionError
 from offload_gym.vec import allocate, derive, evaluate, generate
 from offload_gym.vec.env import F_SEL, NODE_FEATURES
 
