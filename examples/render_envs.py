@@ -46,7 +46,7 @@ def main() -> int:
     obs, _ = env.reset(seed=2)
     u = env.unwrapped
     choice = u.optimum_solution().choice
-    for _ in range(u._ep.n_users - 2):
+    for _ in range(u.scenario.n_users - 2):
         obs, *_ = env.step(1 + choice[obs["decision_index"] - u.n_servers_max])
     plt.imsave(out / "env-laenet.png", env.render())
     print(f"wrote {out / 'env-vec.png'} and {out / 'env-laenet.png'}")
