@@ -153,8 +153,9 @@ class VecOffloadEnv(VecEnvBase):
     # ------------------------------------------------------------------ step
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool,
                                          dict[str, Any]]:
-        self._check_running()
         ep = self._ep
+        if ep is None or self._done:
+            self._check_running()
         j = self._decision - 1
         if type(action) is int and 0 <= action < 2:  # fast path of discrete_action
             a = action
@@ -177,7 +178,9 @@ class VecOffloadEnv(VecEnvBase):
                                and not self._success):
             return self._end(forced_failure=False, extra={}, prev_eff=prev_eff)
         self._set_current()
-        reward = self._reward(prev_eff, self._t_eff, (prev_eff - self._t_eff) / ep.scale)
+        reward = (prev_eff - self._t_eff) / ep.scale
+        if self._reward_hook is not None:  # (inline: the hot path)
+            reward = self._reward_hook(self, prev_eff, self._t_eff, reward)
         return self._obs(), reward, False, False, self._info()
 
     def _end(self, forced_failure: bool, extra: dict[str, Any], prev_eff: float | None = None
