@@ -1,7 +1,7 @@
 """offload-gym: Gymnasium environments, certified exact solvers and agents for edge-computing
 task offloading (VEC after KATO, LAENet after GADSG)."""
 
-import offload_gym.envs  # noqa: F401  (registers the Gymnasium ids)
+import offload_gym.registration  # noqa: F401  (registers the Gymnasium ids)
 from offload_gym.core import (
     ScenarioError,
     SolverError,

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from offload_gym.core.errors import SolverError
+from offload_gym.core.problem import Problem, problems
 from offload_gym.core.registry import entries
 from offload_gym.core.status import Status
 
@@ -126,60 +127,65 @@ def _ratio(value: float, opt: float | None) -> str:
     return f"{value / opt:.4f}"
 
 
-def demo_vec(seed: int, n_rsus: int, quick: bool) -> Table:
-    from offload_gym.vec import generate
+def _short_name(problem: Problem) -> str:
+    """``VEC`` / ``LAENet``: the problem's title up to its colon."""
+    return problem.title.split(":")[0].strip() or problem.name
 
+
+def _demo_layout(problem: Problem) -> tuple[list[str], str, Callable[[Any, str], list[str]]]:
+    """The table's middle columns, the title note and the row maker: the problem's scoring
+    module's ``DEMO_COLUMNS`` / ``DEMO_NOTE`` / ``demo_row(solution, ratio_text)`` when it
+    has them, else the objective and its ratio."""
+    scoring = problem.hook("scoring") if problem.scoring else None
+    if scoring is not None and hasattr(scoring, "demo_row"):
+        return list(scoring.DEMO_COLUMNS), str(scoring.DEMO_NOTE), scoring.demo_row
+
+    def row_of(solution: Any, ratio: str) -> list[str]:
+        return [f"{problem.objective_of(solution):.6f}", ratio]
+
+    return [problem.objective, "ratio"], f"ratio = {problem.objective} / certified optimum", \
+        row_of
+
+
+def demo_problem(problem: Problem, size: Any, seed: int, quick: bool) -> Table:
+    """Every registered method of ``problem`` on one generated instance per preset.
+
+    The problem's scoring module gives the table's middle columns (``DEMO_COLUMNS`` and
+    ``demo_row(solution, ratio_text)``); the objective is ``problem.objective_of``."""
+    columns, note, row_of = _demo_layout(problem)
+    short = _short_name(problem)
     lines, failures = [], []
-    for preset in ("kato2025", "mobility_stress"):
-        scenario = generate(n_rsus, preset, seed=seed)
-        lines.append(f"\nVEC  preset={preset}  n_rsus={n_rsus}  seed={seed}  "
-                     f"(rule: optimal; time ratio = solver / exact optimum)")
-        results = _run_all("vec", scenario, quick)
-        opt, found = check_results(f"VEC {preset}", results,
-                                   lambda s: s.completion_time_s)
+    for preset in problem.presets:
+        scenario = problem.make(size, preset, seed)
+        label = short if len(problem.presets) == 1 else f"{short} {preset}"
+        lines.append(f"\n{short}  preset={preset}  {problem.size.name}={size}  seed={seed}  "
+                     f"({note})")
+        results = _run_all(problem.name, scenario, quick)
+        opt, found = check_results(label, results, problem.objective_of)
         failures += found
         rows = []
         for name, sol in results:
             if isinstance(sol, str):
-                rows.append([name, "-", "-", "-", "-", "-", sol])
+                rows.append([name, *["-"] * (len(columns) + 1), sol])
                 continue
-            rows.append([name, str(len(sol.selected)), f"{sol.completion_time_s:.6f}",
-                         _ratio(_value(lambda s: s.completion_time_s, sol), opt),
-                         str(sol.success), f"{1e3 * sol.wall_time_s:.2f}", str(sol.status)])
-        lines.append(_table(rows, ["solver", "#RSUs", "time_s", "ratio", "success", "wall_ms",
-                                   "status"]))
+            middle = row_of(sol, _ratio(_value(problem.objective_of, sol), opt))
+            rows.append([name, *middle, f"{1e3 * sol.wall_time_s:.2f}", str(sol.status)])
+        lines.append(_table(rows, ["solver", *columns, "wall_ms", "status"]))
     return Table("\n".join(lines), failures)
 
 
-def demo_laenet(seed: int, scale: str, quick: bool) -> Table:
-    from offload_gym.laenet import generate
+def run_demo(seed: int = 0, quick: bool = False, **sizes: Any) -> int:
+    """Print one table per registered problem and preset; 0 when every check passed, else
+    :data:`FAILED_EXIT` with one line on stderr naming the failed checks.
 
-    scenario = generate(scale, seed=seed)
-    lines = [f"\nLAENet  scale={scale}  seed={seed}  (cost ratio = solver / certified optimum)"]
-    results = _run_all("laenet", scenario, quick)
-    opt, failures = check_results("LAENet", results, lambda s: s.cost)
-    rows = []
-    for name, sol in results:
-        if isinstance(sol, str):
-            rows.append([name, "-", "-", "-", "-", "-", sol])
-            continue
-        n_off = sum(c >= 0 for c in sol.choice)
-        rows.append([name, str(n_off), f"{sol.cost:.6f}",
-                     _ratio(_value(lambda s: s.cost, sol), opt), sol.validity,
-                     f"{1e3 * sol.wall_time_s:.1f}", str(sol.status)])
-    lines.append(_table(rows, ["solver", "#offloaded", "cost", "ratio", "validity", "wall_ms",
-                               "status"]))
-    return Table("\n".join(lines), failures)
-
-
-def run_demo(seed: int = 0, n_rsus: int = 20, scale: str = "gs3_gu6_au4",
-             quick: bool = False) -> int:
-    """Print the tables; 0 when every check passed, else :data:`FAILED_EXIT` with one line
-    on stderr naming the failed checks."""
+    ``sizes``: an instance size per problem, keyed by the problem's size keyword
+    (``n_rsus=20``, ``scale="gs3_gu6_au4"``); a problem without one uses its default."""
     start = time.perf_counter()
     print("offload-gym demo: every registered solver on generated instances")
     failures = []
-    for table in (demo_vec(seed, n_rsus, quick), demo_laenet(seed, scale, quick)):
+    for problem in problems():
+        table = demo_problem(problem, sizes.get(problem.size.name, problem.size.default),
+                             seed, quick)
         print(table.text)
         failures += table.failures
     print(f"\ndone in {time.perf_counter() - start:.1f} s")

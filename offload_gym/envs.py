@@ -7,10 +7,8 @@ returns the new one.
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
-
 import offload_gym.registration  # noqa: F401  (registers the Gymnasium ids)
+from offload_gym.core.deprecation import moved
 
 _MOVED = {
     "ENV_IDS": "offload_gym.registration",
@@ -22,14 +20,4 @@ _MOVED = {
     "InvalidActionError": "offload_gym.core.errors",
 }
 __all__ = sorted(_MOVED)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _MOVED:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    module = _MOVED[name]
-    warnings.warn(f"offload_gym.envs.{name} is deprecated: use {module}.{name}",
-                  DeprecationWarning, stacklevel=2)
-    return getattr(importlib.import_module(module), name)
+__getattr__ = moved(__name__, {name: f"{module}:{name}" for name, module in _MOVED.items()})

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from offload_gym.datasets._deprecation import moved
+from offload_gym.core.deprecation import moved
 from offload_gym.datasets.spec import dataset_hooks
 
 

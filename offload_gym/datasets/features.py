@@ -5,7 +5,7 @@ the torch / torch-geometric views reach them through ``LabelledDataset.as_torch(
 
 from __future__ import annotations
 
-from offload_gym.datasets._deprecation import moved
+from offload_gym.core.deprecation import moved
 
 __getattr__ = moved(__name__, {
     "vec_node_features": "offload_gym.vec.dataset:node_features",

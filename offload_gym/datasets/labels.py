@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from offload_gym.datasets._deprecation import moved
+from offload_gym.core.deprecation import moved
 from offload_gym.datasets.spec import DatasetSpec, ShardPlan
 
 

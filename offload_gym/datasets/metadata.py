@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from offload_gym.core import jsonio
-from offload_gym.datasets._deprecation import moved
+from offload_gym.core.deprecation import moved
 from offload_gym.datasets.npzio import atomic_write_bytes
 from offload_gym.datasets.spec import DatasetSpec
 

@@ -67,3 +67,14 @@ def summary(scores: Scores) -> dict[str, float]:
     q = scores.share_quality[np.isfinite(scores.share_quality)]
     out["share_quality"] = float(np.mean(q)) if q.size else math.nan
     return out
+
+
+# ``offload-gym demo`` table (offload_gym/demo.py): the columns between solver and wall_ms.
+DEMO_COLUMNS = ("#offloaded", "cost", "ratio", "validity")
+DEMO_NOTE = "cost ratio = solver / certified optimum"
+
+
+def demo_row(solution: Any, ratio: str) -> list[str]:
+    """One demo-table row's middle cells (``ratio`` already formatted, or ``n/a``)."""
+    n_offloaded = sum(c >= 0 for c in solution.choice)
+    return [str(n_offloaded), f"{solution.cost:.6f}", ratio, solution.validity]

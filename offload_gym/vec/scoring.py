@@ -50,3 +50,14 @@ def score(scenarios: Sequence[Any], solutions: Sequence[Any], dataset: Any,
 def summary(scores: Scores) -> dict[str, float]:
     """VEC's own summary metric: the task success rate."""
     return {"success_rate": float(np.mean(scores.success))}
+
+
+# ``offload-gym demo`` table (offload_gym/demo.py): the columns between solver and wall_ms.
+DEMO_COLUMNS = ("#RSUs", "time_s", "ratio", "success")
+DEMO_NOTE = "rule: optimal; time ratio = solver / exact optimum"
+
+
+def demo_row(solution: Any, ratio: str) -> list[str]:
+    """One demo-table row's middle cells (``ratio`` already formatted, or ``n/a``)."""
+    return [str(len(solution.selected)), f"{solution.completion_time_s:.6f}", ratio,
+            str(solution.success)]

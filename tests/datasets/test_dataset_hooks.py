@@ -44,7 +44,7 @@ def test_size_is_the_one_size_argument():
 def toy_with_dataset():
     from tests.toy_problem import PROBLEM as TOY
 
-    register_problem(dataclasses.replace(TOY, dataset="tests.datasets.toy_dataset"))
+    register_problem(dataclasses.replace(TOY, dataset="tests.toy_problem.dataset"))
     try:
         yield get_problem(TOY.name)
     finally:

@@ -13,6 +13,7 @@ PROBLEM = Problem(
     generate="tests.toy_problem.toy:generate",
     evaluate="tests.toy_problem.toy:evaluate",
     methods="tests.toy_problem.toy",
+    dataset="tests.toy_problem.dataset",
     check="tests.toy_problem.toy:check_solution",
     objective="makespan_s",
 )

@@ -1,6 +1,7 @@
-"""Deprecated re-exports: the problem-specific dataset code moved to each problem's
-``dataset`` module (``offload_gym/vec/dataset.py``, ``offload_gym/laenet/dataset.py``); the
-old names keep working for one release with a DeprecationWarning."""
+"""Deprecated names kept for one release: a module whose names moved defines its
+``__getattr__`` with :func:`moved`, so reading an old name warns (DeprecationWarning) naming
+the new place and returns the new object (used by ``offload_gym.envs`` and the dataset
+modules whose problem-specific code moved to ``offload_gym/{vec,laenet}/dataset.py``)."""
 
 from __future__ import annotations
 
