@@ -406,7 +406,7 @@ def compute_derived(sc: Scenario) -> Derived:
     loss on the whole grid and then selected by kind, and the edges gathered from the grid
     in one ``take`` (:func:`derived_from_grid`). The values are the per-edge formulas' bit
     for bit: the same elementwise operations on float64 arrays
-    (``tests/laenet/test_laenet_physics_fast.py`` compares it with the former
+    (``tests/laenet/test_physics_fast.py`` compares it with the former
     per-link-kind implementation)."""
     tc = _type_constants(sc.server_type, sc.user_type)
     grid = pair_grid((sc.server_x_m, sc.server_y_m, sc.server_z_m),
@@ -497,7 +497,7 @@ def derived_batch(buf: np.ndarray, lam: np.ndarray, edge_instance: np.ndarray,
 def _new_derived(**fields: object) -> Derived:
     """``Derived(**fields)`` without the frozen dataclass's per-field ``object.__setattr__``
     (a tenth of a small instance's derive time); same object, same fields (all of them:
-    ``tests/laenet/test_laenet_physics_fast.py``)."""
+    ``tests/laenet/test_physics_fast.py``)."""
     out = object.__new__(Derived)
     out.__dict__.update(fields)
     return out

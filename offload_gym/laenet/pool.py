@@ -12,7 +12,7 @@ other instances (still deterministic: same seed -> same pool).
 
 Each returned :class:`~offload_gym.laenet.scenario.Scenario` comes with its derived physics
 already in the physics cache (``physics.derive`` returns it at once), equal bit for bit to
-``compute_derived`` of that scenario (``tests/laenet/test_laenet_pool.py``): the batch's
+``compute_derived`` of that scenario (``tests/laenet/test_pool.py``): the batch's
 grid is computed by the same elementwise operations.
 
 Forced-user packing: an instance is accepted at once when giving every forced user its

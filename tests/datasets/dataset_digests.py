@@ -4,7 +4,7 @@ torch-geometric views).
 
 Used two ways:
 
-* ``tests/datasets/test_dataset_bytes.py`` compares today's fingerprints with the ones
+* ``tests/datasets/test_bytes.py`` compares today's fingerprints with the ones
   recorded in ``golden_dataset_digests.json`` (built by the code before the Problem-protocol
   refactor of issue 14), so any change to the dataset bytes fails a test;
 * by hand, to compare two checkouts (e.g. before / after a refactor)::
