@@ -48,7 +48,7 @@ def nearest_checkpoint(method: str, n_gs: int, n_users: int) -> Path:
     ckpts = shipped_checkpoints(method)
     if not ckpts:
         raise SolverError(f"no shipped checkpoint for {method!r} in {CHECKPOINT_DIR}; train "
-                          f"one with `offload-gym train {method} --scale gs3_gu6_au4 --out "
+                          f"one with `offload-gym train {method} --size gs3_gu6_au4 --out "
                           f"{CHECKPOINT_DIR}/laenet_{method}_gs3_gu6_au4.pt`")
     key = min(ckpts, key=lambda c: (abs(c[1] + c[2] - n_users), abs(c[0] - n_gs), c))
     return ckpts[key]

@@ -1,6 +1,6 @@
 """Training of GADSG / GDSG on certified optimal labels (paper Algorithm 1).
 
-    offload-gym train gadsg --scale gs3_gu6_au4 --count 3000 --config small --epochs 40 \\
+    offload-gym train gadsg --size gs3_gu6_au4 --count 3000 --config small --epochs 40 \\
         --seed 0 --out agents/checkpoints/laenet_gadsg_gs3_gu6_au4.pt
 
 (``offload-gym train gadsg ...`` calls :func:`main` with the words after ``train``.)
@@ -40,6 +40,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from agents.cli_common import add_size_argument, parse_size
 from agents.gadsg import PROBLEM
 from agents.gadsg.diffusion import HybridDiffusion
 from agents.gadsg.encoders import DenoiserNet
@@ -278,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="offload-gym train", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("method", choices=sorted(METHODS))
-    p.add_argument("--scale", default="gs3_gu6_au4")
+    add_size_argument(p, PROBLEM)
     p.add_argument("--data", default=None,
                    help="dataset directory (offload-gym dataset); several of one scale: "
                         "DIR1,DIR2 (train / val splits concatenated)")
@@ -300,9 +301,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     torch.set_num_threads(1)  # small graphs: one thread is fastest and reproducible
-    cfg = TrainConfig(method=args.method, scale=args.scale, config=args.config,
-                      count=args.count, epochs=args.epochs, seed=args.seed, data=args.data,
-                      save_every=args.save_every, pos_enc=args.pos_enc)
+    cfg = TrainConfig(method=args.method, scale=parse_size(PROBLEM, args.size),
+                      config=args.config, count=args.count, epochs=args.epochs,
+                      seed=args.seed, data=args.data, save_every=args.save_every,
+                      pos_enc=args.pos_enc)
     command = "offload-gym train " + " ".join(shlex.quote(a) for a in argv)
     ckpt = train(cfg, args.out, resume=args.resume, progress=not args.quiet, command=command)
     last = ckpt["history"][-1]

@@ -8,7 +8,7 @@ paper's problem: MobCheck first, then the best equal-finish selection
 Command line (``offload-gym train {kato,kato_plus,sa,mlp} ...`` calls :func:`main`; the exact
 command is stored in the checkpoint)::
 
-    offload-gym train kato --preset kato2025 --rsus 20 --count 100000 --epochs 20 \\
+    offload-gym train kato --preset kato2025 --size 20 --count 100000 --epochs 20 \\
         --seed 0 --out agents/checkpoints/vec_kato_kato2025_n20.pt
 """
 
@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from agents.cli_common import run_trainer
+from agents.cli_common import add_size_argument, parse_sizes, run_trainer
 from agents.kato import PROBLEM
 from agents.kato.features import build_inputs
 from agents.kato.model import AttenSelect
@@ -183,13 +183,13 @@ optimal labels and save a small checkpoint (the exact command is stored inside i
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("method", choices=sorted(METHODS))
     parser.add_argument("--preset", default="kato2025")
-    parser.add_argument("--rsus", default="20",
-                        help="RSUs per instance, or a comma list to train on mixed sizes")
+    add_size_argument(parser, PROBLEM,
+                      extra_help="; a comma list (20,50) trains one model on mixed sizes")
     parser.add_argument("--count", type=int, default=100_000,
                         help="instances generated and labelled (70/15/15 split)")
     parser.add_argument("--data", default=None,
                         help="train on a dataset made by `offload-gym dataset --problem vec` "
-                             "(its train/val splits; --preset/--rsus/--count are then unused)")
+                             "(its train/val splits; --preset/--size/--count are then unused)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--batch-size", type=int, default=64)
@@ -203,7 +203,7 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     import torch
 
     torch.set_num_threads(1)  # tiny model: one thread is fastest and reproducible
-    sizes = tuple(int(x) for x in str(args.rsus).split(","))
+    sizes = parse_sizes(PROBLEM, args.size)
     config = TrainConfig(method=args.method, decoder=args.decoder,
                          n_rsus=sizes[0] if len(sizes) == 1 else sizes, preset=args.preset,
                          count=args.count, epochs=args.epochs, lr=args.lr,

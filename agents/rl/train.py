@@ -1,10 +1,14 @@
 """``offload-gym train {grlo,ppo} ...``: masked PPO on the constructive envs, evaluated
 against the exact optimum while it trains.
 
-    offload-gym train grlo --env offload_gym/VEC-v0 --env-kwargs '{"n_rsus": 20}' \\
+    offload-gym train grlo --env offload_gym/VEC-v0 --size 20 \\
         --timesteps 100000 --n-envs 2 --seed 0 --out runs/grlo_vec_n20
-    python -m agents.rl.train ppo --env offload_gym/LAENet-v0 \\
-        --env-kwargs '{"scale": "gs3_gu6_au4"}' --timesteps 50000 --out runs/ppo_laenet
+    python -m agents.rl.train ppo --env offload_gym/LAENet-v0 --size gs3_gu6_au4 \\
+        --timesteps 50000 --out runs/ppo_laenet
+
+``--size`` is read by the env's problem (``Problem.size.parse``) and passed to ``gym.make``
+as that problem's size keyword (``n_rsus`` / ``scale``); the same as
+``--env-kwargs '{"n_rsus": 20}'``, which keeps working (the two must agree when both are given).
 
 Methods: ``grlo`` = sb3-contrib ``MaskablePPO`` with the GATv2 graph actor-critic
 (:class:`agents.rl.extractor.GraphExtractor`); ``ppo`` = the same masked PPO with SB3's default
@@ -34,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.cli_common import run_trainer
+from agents.cli_common import add_size_argument, parse_size, run_trainer
 
 METHODS = {
     "grlo": "GRLO-style: masked PPO, GATv2 graph actor-critic (VEC-v0 / LAENet-v0)",
@@ -51,6 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("method", choices=sorted(METHODS))
     parser.add_argument("--env", default=VEC_ID, choices=list(ENV_PROFILES))
     parser.add_argument("--env-kwargs", default="{}", help="JSON dict passed to gym.make")
+    add_size_argument(parser, extra_help=" (read by the env's problem; default: the env's)")
     parser.add_argument("--timesteps", type=int, default=100_000, help="total env steps")
     parser.add_argument("--n-envs", type=int, default=2,
                         help="parallel envs (SubprocVecEnv when > 1)")
@@ -224,6 +229,25 @@ def eval_envs(env_id: str, env_kwargs: dict[str, Any], count: int) -> list[Any]:
                      solution_info=False) for s in scenarios]
 
 
+def env_kwargs_of(args: argparse.Namespace) -> dict[str, Any]:
+    """``--env-kwargs`` with ``--size`` added under the env's problem's size keyword
+    (``n_rsus`` / ``scale``). A ``--size`` that disagrees with the same keyword in
+    ``--env-kwargs``: one line on stderr, exit status 2."""
+    from agents.rl.common import problem_of
+    from offload_gym.core.problem import get_problem
+
+    env_kwargs = json.loads(args.env_kwargs)
+    if args.size is None:
+        return env_kwargs
+    problem = problem_of(args.env)
+    keyword, size = get_problem(problem).size.name, parse_size(problem, args.size)
+    if keyword in env_kwargs and env_kwargs[keyword] != size:
+        print(f"offload-gym train: error: --size: {size!r} disagrees with --env-kwargs "
+              f"{keyword}={env_kwargs[keyword]!r}", file=sys.stderr)
+        raise SystemExit(2)
+    return {**env_kwargs, keyword: size}
+
+
 def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     import torch
     from sb3_contrib import MaskablePPO
@@ -235,7 +259,7 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     torch.set_num_threads(1)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    env_kwargs = json.loads(args.env_kwargs)
+    env_kwargs = env_kwargs_of(args)
     command = "offload-gym train " + " ".join(shlex.quote(a) for a in argv)
     algo = "ppo" if args.no_mask else "maskable_ppo"
     venv = build_vec_env(args.env, env_kwargs, args.n_envs, penalty=args.no_mask)
