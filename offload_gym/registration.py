@@ -1,6 +1,6 @@
 """Gymnasium registration of the offload-gym environments: the ids, as strings only.
 
-``import offload_gym`` registers (idempotently) the four ids below. Gymnasium 1.x has no
+``import offload_gym`` registers (idempotently) the five ids below. Gymnasium 1.x has no
 entry-point plugin loader, so without a prior import use the ``"module:ID"`` form, which
 makes Gymnasium import the module first::
 
@@ -13,6 +13,7 @@ makes Gymnasium import the module first::
 | ``offload_gym/VECSelect-v0`` | VEC | one shot: MultiBinary(n_rsus_max) |
 | ``offload_gym/LAENet-v0`` | LAENet | constructive: one user per step, Discrete(1 + S_max) |
 | ``offload_gym/LAENetAssign-v0`` | LAENet | one shot: MultiDiscrete over users |
+| ``offload_gym/VECStream-v0`` | VEC stream | one task per step: MultiBinary(max_candidates) |
 
 Entry points are strings, so importing this module imports neither the env modules nor
 torch. Another problem registers its own ids with ``register_envs({id: "module:Class"})``
@@ -31,6 +32,7 @@ ENV_IDS: dict[str, str] = {
     f"{NAMESPACE}/VECSelect-v0": "offload_gym.vec.env:VecSelectEnv",
     f"{NAMESPACE}/LAENet-v0": "offload_gym.laenet.env:LaenetOffloadEnv",
     f"{NAMESPACE}/LAENetAssign-v0": "offload_gym.laenet.env:LaenetAssignEnv",
+    f"{NAMESPACE}/VECStream-v0": "offload_gym.vec.stream.env:VecStreamEnv",
 }
 __all__ = ["ENV_IDS", "NAMESPACE", "register_envs"]
 

@@ -21,7 +21,11 @@ KWARGS = {
     "offload_gym/VECSelect-v0": {"n_rsus": 6},
     "offload_gym/LAENet-v0": {"scale": "gs2_gu4_au2", "optimum_solver": "brute"},
     "offload_gym/LAENetAssign-v0": {"scale": "gs2_gu4_au2", "optimum_solver": "brute"},
+    "offload_gym/VECStream-v0": {"horizon_s": 2.0},
 }
+# no optimum (one-shot ids) / no per-step myopic oracle (stream ids): info keys only
+LEAN = {env_id: {"myopic_info": False} if "Stream" in env_id else {"compute_optimum": False}
+        for env_id in KWARGS}
 IDS = list(ENV_IDS)
 
 
@@ -48,7 +52,7 @@ def test_sb3_check_env(env_id):
 @pytest.mark.parametrize("env_id", IDS)
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_make_vec(env_id, mode):
-    kwargs = dict(KWARGS[env_id], compute_optimum=False)
+    kwargs = dict(KWARGS[env_id], **LEAN[env_id])
     envs = gym.make_vec(env_id, num_envs=2, vectorization_mode=mode, **kwargs)
     try:
         obs, _ = envs.reset(seed=3)
@@ -75,7 +79,7 @@ def test_make_vec(env_id, mode):
 
 @pytest.mark.parametrize("env_id", IDS)
 def test_action_masks_agree_with_observation(env_id, rng):
-    env = gym.make(env_id, compute_optimum=False, **KWARGS[env_id])
+    env = gym.make(env_id, **LEAN[env_id], **KWARGS[env_id])
     obs, _ = env.reset(seed=1)
     done = False
     while not done:
@@ -92,7 +96,7 @@ def test_action_masks_agree_with_observation(env_id, rng):
 def test_to_pyg_roundtrip(env_id):
     from offload_gym.core.graph import batch_to_pyg, to_pyg
 
-    env = gym.make(env_id, compute_optimum=False, **KWARGS[env_id])
+    env = gym.make(env_id, **LEAN[env_id], **KWARGS[env_id])
     obs, _ = env.reset(seed=2)
     data = to_pyg(obs)
     n_nodes = int(obs["node_mask"].sum())
@@ -108,7 +112,7 @@ def test_to_pyg_roundtrip(env_id):
     assert slots[int(data.decision_index)] == obs["decision_index"]
     assert data.action_mask.shape[0] == 1
 
-    envs = gym.make_vec(env_id, num_envs=3, vectorization_mode="sync", compute_optimum=False,
+    envs = gym.make_vec(env_id, num_envs=3, vectorization_mode="sync", **LEAN[env_id],
                         **KWARGS[env_id])
     bobs, _ = envs.reset(seed=5)
     batch = batch_to_pyg(bobs)

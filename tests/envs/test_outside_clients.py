@@ -10,6 +10,10 @@ Each configuration is run with the defaults and with harder variants (VEC:
 (1000 steps, PPO's 2048) pass ``compute_optimum=False``: the optimum only adds info keys
 and costs an exact solve per episode (``test_long_rollouts_full_defaults`` runs them with
 nothing changed, marked slow). ``invalid_action`` is never passed: the point is the default.
+VECStream-v0 is a stream: its lean kwargs turn off the per-step myopic oracle and shorten
+the horizon to 2 s (a few dozen tasks) so that the short rollouts see episodes end, and
+every action is valid there (bits on masked slots are ignored and counted in
+``info["n_ignored"]``, never ``invalid_action``).
 """
 
 from __future__ import annotations
@@ -30,18 +34,27 @@ from offload_gym.registration import ENV_IDS
 IDS = list(ENV_IDS)
 REPO = Path(__file__).resolve().parents[2]
 LEAN = {"compute_optimum": False}
+STREAM_LEAN = {"myopic_info": False, "horizon_s": 2.0}
 FLOAT_KEYS = ["node_features", "edge_features", "global_features"]
 
 
 def _problem(env_id: str) -> str:
-    return ENV_IDS[env_id].split(".")[1]  # "offload_gym.vec.env:..." -> "vec"
+    """"vec" / "laenet" (from "offload_gym.vec.env:..."), "stream" for the stream ids."""
+    module = ENV_IDS[env_id].partition(":")[0]
+    return "stream" if ".stream." in module else module.split(".")[1]
+
+
+def _lean(env_id: str) -> dict[str, Any]:
+    """The kwargs that make long rollouts cheap (module docstring)."""
+    return STREAM_LEAN if _problem(env_id) == "stream" else LEAN
 
 
 def _variants(env_id: str) -> dict[str, dict[str, Any]]:
     """Named kwargs: the defaults, then the harder configurations of the env's problem."""
     extra = {"vec": {"mobility_stress": {"preset": "mobility_stress"},
                      "n_rsus_5_20": {"n_rsus": (5, 20)}},
-             "laenet": {"gs2_gu4_au2": {"scale": "gs2_gu4_au2"}}}.get(_problem(env_id), {})
+             "laenet": {"gs2_gu4_au2": {"scale": "gs2_gu4_au2"}},
+             "stream": {"light": {"preset": "light"}}}.get(_problem(env_id), {})
     return {"default": {}, **extra}
 
 
@@ -114,13 +127,20 @@ def _sample_rollout(env_id: str, kw: dict[str, Any], mode: str, n_env_steps: int
         obs, _ = envs.reset(seed=0)
         resetting = np.zeros(2, dtype=bool)  # NEXT_STEP autoreset: this step only resets
         episodes = invalid = masked_steps = 0
+        stream = _problem(env_id) == "stream"
         for _ in range(n_env_steps // 2):
             actions = envs.action_space.sample()
             masked = [_is_masked(actions[i], obs["action_mask"][i]) for i in range(2)]
+            obs_mask = obs["action_mask"].astype(bool)
             obs, reward, term, trunc, info = envs.step(actions)
             assert np.isfinite(reward).all()
             reported = info.get("_invalid_action", np.zeros(2, dtype=bool))
             for i in np.flatnonzero(~resetting):
+                if stream:  # every action valid: masked bits ignored and counted
+                    n_masked = int((actions[i] & ~obs_mask[i][:, 1]).sum())
+                    assert not reported[i] and info["n_ignored"][i] == n_masked
+                    masked_steps += bool(n_masked)
+                    continue
                 assert bool(reported[i]) == masked[i], (i, actions[i])
                 if masked[i]:
                     assert term[i] and info["failed"][i]
@@ -128,7 +148,7 @@ def _sample_rollout(env_id: str, kw: dict[str, Any], mode: str, n_env_steps: int
             episodes += int((term | trunc)[~resetting].sum())
             invalid += int(reported[~resetting].sum())
             resetting = term | trunc
-        assert episodes > 0 and invalid == masked_steps
+        assert episodes > 0 and invalid == (0 if stream else masked_steps)
     finally:
         envs.close()
     return masked_steps
@@ -137,8 +157,8 @@ def _sample_rollout(env_id: str, kw: dict[str, Any], mode: str, n_env_steps: int
 @pytest.mark.parametrize("mode", ["sync", "async"])
 @pytest.mark.parametrize(("env_id", "name", "kw"), CASES)
 def test_make_vec_unmasked_sample_rollouts(env_id, name, kw, mode):
-    masked_steps = _sample_rollout(env_id, {**kw, **LEAN}, mode, n_env_steps=1000)
-    if _problem(env_id) == "laenet" or name == "mobility_stress":
+    masked_steps = _sample_rollout(env_id, {**kw, **_lean(env_id)}, mode, n_env_steps=1000)
+    if _problem(env_id) in ("laenet", "stream") or name == "mobility_stress":
         assert masked_steps > 0  # masks are common there: the penalty path ran
 
 
@@ -172,9 +192,11 @@ def test_sb3_ppo_multiinputpolicy_learns(env_id, kw):
     penalty instead of crashing (VECSelect gets float32 bits from SB3)."""
     from stable_baselines3 import PPO
 
-    env = _ppo_run(PPO, env_id, {**kw, **LEAN}, 2048, n_steps=512, batch_size=256,
+    env = _ppo_run(PPO, env_id, {**kw, **_lean(env_id)}, 2048, n_steps=512, batch_size=256,
                    n_epochs=1)
-    if env_id.endswith(("LAENet-v0", "LAENetAssign-v0")) or kw:
+    if _problem(env_id) == "stream":
+        assert env.invalid == 0  # every action is valid there
+    elif env_id.endswith(("LAENet-v0", "LAENetAssign-v0")) or kw:
         assert env.invalid > 0  # masks are common there: the penalty path was exercised
 
 
@@ -182,7 +204,7 @@ def test_sb3_ppo_multiinputpolicy_learns(env_id, kw):
 def test_maskable_ppo_never_takes_masked_actions(env_id, kw):
     from sb3_contrib import MaskablePPO
 
-    env = _ppo_run(MaskablePPO, env_id, {**kw, **LEAN}, 256, n_steps=128, batch_size=64,
+    env = _ppo_run(MaskablePPO, env_id, {**kw, **_lean(env_id)}, 256, n_steps=128, batch_size=64,
                    n_epochs=1)
     assert env.invalid == 0
 
@@ -220,7 +242,7 @@ def test_flatten_observation(env_id):
     ``spaces.unflatten`` gives the mask back."""
     from gymnasium.wrappers import FlattenObservation
 
-    base = gym.make(env_id, **LEAN)
+    base = gym.make(env_id, **_lean(env_id))
     env = FlattenObservation(base)
     space = env.observation_space
     assert space.dtype == np.float64 and space.shape == (gym.spaces.flatdim(
@@ -244,7 +266,7 @@ def test_torchrl_random_rollout(env_id, masked):
     from torchrl.envs import GymWrapper, TransformedEnv
     from torchrl.envs.transforms import ActionMask
 
-    counter = CountInvalid(gym.make(env_id, **LEAN))
+    counter = CountInvalid(gym.make(env_id, **_lean(env_id)))
     env = GymWrapper(counter, categorical_action_encoding=True)
     if masked:
         env = TransformedEnv(env, ActionMask())
@@ -266,7 +288,7 @@ def test_cleanrl_style_loop(env_id):
     import torch
 
     torch.manual_seed(0)
-    envs = gym.make_vec(env_id, num_envs=2, vectorization_mode="sync", **LEAN)
+    envs = gym.make_vec(env_id, num_envs=2, vectorization_mode="sync", **_lean(env_id))
     space = envs.single_action_space
     if isinstance(space, gym.spaces.Discrete):
         shape = (int(space.n),)
@@ -335,7 +357,7 @@ def test_hyperparams_module_cli():
 def test_one_mask_layout(env_id, name, kw, rng):
     """obs["action_mask"] is the mask in the action space's natural shape ([n] for
     Discrete(n), [entries, choices] otherwise) and action_masks() is exactly it flattened."""
-    env = gym.make(env_id, **kw, **LEAN)
+    env = gym.make(env_id, **kw, **_lean(env_id))
     space = env.action_space
     natural = ((int(space.n),) if isinstance(space, gym.spaces.Discrete) else
                (int(space.n), 2) if isinstance(space, gym.spaces.MultiBinary) else
@@ -410,6 +432,10 @@ VEC_BAD = [("rule", "bogus"), ("preset", "nonsense"), ("mobcheck", "yes"),
            ("pool_size", 0), ("seed", -1), ("n_rsus", 0), ("n_rsus", (5, 2)),
            ("n_rsus", (1, 2, 3)), ("n_rsus", True), ("n_rsus_max", 0),
            ("preset_overrides", [1]), ("render_mode", "ascii")]
+STREAM_BAD = [("preset", "nonsense"), ("preset_overrides", [1]), ("mobility", "boat"),
+              ("horizon_s", 0), ("horizon_s", float("inf")), ("n_context", -1),
+              ("myopic_info", "no"), ("traces", 5), ("seed", -1), ("render_mode", "ascii"),
+              ("reward_fn", "bogus")]
 LAENET_BAD = [("optimum_solver", "nosuch"), ("optimum_solver", "greedy"),
               ("preset", "nonsense"), ("scale", "gs1_gu1_au1"), ("n_gs", 0),
               ("n_gu", -1), ("n_au", 1.5), ("n_servers_max", 0), ("n_users_max", "9"),
@@ -421,7 +447,7 @@ LAENET_BAD = [("optimum_solver", "nosuch"), ("optimum_solver", "greedy"),
 def test_bad_kwargs_fail_at_construction_naming_the_kwarg(env_id):
     """Every kwarg is checked by the constructor: a ValueError (never SolverError, a
     RuntimeError) whose message names the kwarg, before any episode."""
-    bad = {"vec": VEC_BAD, "laenet": LAENET_BAD}[_problem(env_id)]
+    bad = {"vec": VEC_BAD, "laenet": LAENET_BAD, "stream": STREAM_BAD}[_problem(env_id)]
     for key, value in bad:
         with pytest.raises(ValueError, match=key) as err:
             gym.make(env_id, **{key: value})
