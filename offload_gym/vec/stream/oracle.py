@@ -15,14 +15,14 @@ local computing first). :func:`brute` enumerates every subset (tests, small sets
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from offload_gym.vec.stream.allocation import finish_time, rsu_capacity_gbit, vehicle_capacity_gbit
+from offload_gym.vec.physics import cost_s_per_gbit
+from offload_gym.vec.stream.allocation import finish_time
 
-_BISECTION_STEPS = 60
+_BISECTION_STEPS = 52  # bracket / 2^52: T within ~1e-15 relative; the final T is exact
 
 
 def _vec(x) -> np.ndarray:
@@ -98,53 +98,79 @@ def evaluate(state: TaskState, selected) -> Decision:
     return Decision(tuple(int(p) for p in pos), t, float(q0), np.asarray(q), t <= state.deadline_s)
 
 
-def brute(state: TaskState) -> Decision:
-    """Best selection by enumerating every subset (2^n finish-time evaluations; n <= ~12).
-
-    Ties: the first subset in (size, lexicographic) order."""
-    best = evaluate(state, ())
+def subset_times(state: TaskState) -> tuple[np.ndarray, np.ndarray]:
+    """T_S of EVERY subset in one batched :func:`finish_time` call: returns the masks
+    [2^n, n] (row r: the bits of r, slot 0 = lowest bit) and their times [2^n]."""
     n = state.n_candidates
-    for m in range(1, n + 1):
-        for subset in itertools.combinations(range(n), m):
-            d = evaluate(state, subset)
-            if d.T_s < best.T_s:
-                best = d
-    return best
+    masks = ((np.arange(2 ** n)[:, None] >> np.arange(n)[None, :]) & 1).astype(bool)
+    size = masks.sum(-1)
+    rows = np.ones((masks.shape[0], 1))
+    t, _, _ = finish_time(np.full(masks.shape[0], state.q_gbit),
+                          np.full(masks.shape[0], state.beta0), np.full(masks.shape[0], state.w0),
+                          state.beta * rows, state.tau * rows, state.wait * rows,
+                          np.where(masks, state.exit_s, 0.0), m=size)
+    t[0] = state.local_time_s
+    return masks, t
 
 
-def _total_capacity_top_m(state: TaskState, t: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """g_0(t) + sum of the top-m g_i(t) for every band share m (t, m: shape [M])."""
-    g = rsu_capacity_gbit(t[:, None], state.beta, state.tau, state.wait, state.exit_s,
-                          m[:, None].astype(np.float64))  # [M, n]
-    srt = -np.sort(-g, axis=-1)
-    top = np.take_along_axis(np.cumsum(srt, axis=-1), (m - 1)[:, None], axis=-1)[:, 0]
-    return vehicle_capacity_gbit(t, state.beta0, state.w0) + top
+def brute(state: TaskState) -> Decision:
+    """Best selection by enumerating every subset (2^n sets timed at once; n <= ~12).
+
+    Ties: the subset with fewer RSUs, then the smaller bit pattern."""
+    masks, t = subset_times(state)
+    size = masks.sum(-1)
+    best = int(np.lexsort((np.arange(t.size), size, t))[0])
+    return evaluate(state, np.flatnonzero(masks[best]))
+
+
+def _top_m_sets(state: TaskState) -> np.ndarray:
+    """For every band share m = 1..n, bisection on T of F_m(T) = g_0(T) + the top-m sum of
+    g_i(T) (non-decreasing in T); returns the candidate order [n, n] by g_i at the feasible
+    end (row m - 1: the best set of size m is its first m entries)."""
+    n = state.n_candidates
+    m = np.arange(1, n + 1, dtype=np.float64)[:, None]
+    inv_c = 1.0 / cost_s_per_gbit(state.beta, state.tau, m)  # [n(m), n]
+    inv_beta = 1.0 / state.beta
+    rank = np.arange(n)[None, :] < m  # top-m indicator on the sorted axis
+    rate0, w0, q = 1.0 / state.beta0, state.w0, state.q_gbit
+    exit_s, wait = state.exit_s, state.wait
+
+    def capacity(t: np.ndarray) -> np.ndarray:  # g_i(t) for each m: [n(m), n]
+        h = np.minimum(t[:, None], exit_s)
+        return np.minimum(h * inv_c, np.maximum(h - wait, 0.0) * inv_beta)
+
+    lo = np.zeros(n)
+    hi = np.full(n, state.local_time_s)  # local computing is always feasible
+    for _ in range(_BISECTION_STEPS):
+        mid = 0.5 * (lo + hi)
+        g = -np.sort(-capacity(mid), axis=-1)
+        ok = np.maximum(mid - w0, 0.0) * rate0 + (g * rank).sum(-1) >= q
+        hi = np.where(ok, mid, hi)
+        lo = np.where(ok, lo, mid)
+    return np.argsort(-capacity(hi), axis=-1, kind="stable")
 
 
 def myopic_exact(state: TaskState) -> Decision:
-    """The per-task optimum (least T_S over every subset) given the current queues."""
-    best = evaluate(state, ())
+    """The per-task optimum (least T_S over every subset) given the current queues.
+
+    Per m the top-m set at the bisection's feasible end is timed exactly (one batched
+    :func:`finish_time` call over all m); the least T wins (ties: fewer RSUs; local
+    computing when no RSU set is strictly faster)."""
     n = state.n_candidates
     if n == 0:
-        return best
-    m = np.arange(1, n + 1)
-    lo = np.zeros(n)
-    hi = np.full(n, best.T_s)  # local computing is always feasible
-    for _ in range(_BISECTION_STEPS):
-        mid = 0.5 * (lo + hi)
-        ok = _total_capacity_top_m(state, mid, m) >= state.q_gbit
-        hi = np.where(ok, mid, hi)
-        lo = np.where(ok, lo, mid)
-    g = rsu_capacity_gbit(hi[:, None], state.beta, state.tau, state.wait, state.exit_s,
-                          m[:, None].astype(np.float64))
-    order = np.argsort(-g, axis=-1, kind="stable")
-    for k in range(n):
-        if hi[k] >= best.T_s:
-            continue
-        d = evaluate(state, order[k, :k + 1])
-        if d.T_s < best.T_s:
-            best = d
-    return best
+        return evaluate(state, ())
+    order = _top_m_sets(state)  # [n, n]
+    chosen = np.arange(n)[None, :] < np.arange(1, n + 1)[:, None]  # row m-1: first m slots
+    pick = lambda a: np.take(a, order)  # noqa: E731  (values in each row's order)
+    exit_s = np.where(chosen, pick(state.exit_s), 0.0)  # unchosen slots: zero capacity
+    t, _, _ = finish_time(np.full(n, state.q_gbit), np.full(n, state.beta0),
+                          np.full(n, state.w0), pick(state.beta), pick(state.tau),
+                          pick(state.wait), exit_s, m=np.arange(1, n + 1))
+    best_m = int(np.argmin(t))  # first minimum: the smallest m
+    local = state.local_time_s
+    if not t[best_m] < local:
+        return evaluate(state, ())
+    return evaluate(state, order[best_m, :best_m + 1])
 
 
 def lower_bound_state(state: TaskState) -> TaskState:
