@@ -3,9 +3,9 @@
 The road network (the highway: a grey band from x = 0 to L; any backend: the vehicles'
 positions), the RSUs as squares coloured by their queue (remaining busy time in s, colour
 bar), every vehicle on the road at the current task's arrival as a small triangle, the
-current task's vehicle larger with its range circle, dashed links to its candidate RSUs and
-solid red links to the RSUs selected for the previous task (when it was the same vehicle's
-state that is drawn, its result is in the title). Headless (Agg canvas).
+current task's vehicle larger with its range circle, dashed links to its candidate RSUs, and
+the RSUs selected for the previous task outlined in red (its result is in the title).
+Headless (Agg canvas).
 """
 
 from __future__ import annotations
@@ -63,6 +63,12 @@ def draw(ax: Any, trace: Any, sim: Any, state: Any = None, last: dict | None = N
                        edgecolors="tab:red", linewidths=1.5, zorder=4)
         title += (f" | previous task: {len(chosen)} RSU(s), T = {float(res.T_s):.2f} s, "
                   f"{'success' if res.success else 'FAILED'}")
+    ax.plot([], [], ">", color="tab:blue", alpha=0.6, ls="none", label="vehicles")
+    ax.plot([], [], ">", color="navy", ms=9, ls="none", label="task's vehicle (range dotted)")
+    ax.plot([], [], color="tab:blue", ls="--", lw=0.8, label="candidate links")
+    ax.scatter([], [], marker="s", facecolors="none", edgecolors="tab:red",
+               label="selected for the previous task")
+    ax.legend(loc="lower right", fontsize=7, framealpha=0.8, ncol=4)
     ax.set_xlim(-0.02 * road_m, 1.02 * road_m)
     span = max(float(np.abs(rsu[:, 1]).max()), 10.0) * 1.5
     ax.set_ylim(-span, span)
