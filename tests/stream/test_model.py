@@ -23,6 +23,7 @@ from offload_gym.vec.stream import (
     load_trace,
     lower_bound_state,
     myopic_exact,
+    oracle,
 )
 from offload_gym.vec.stream.allocation import total_capacity_gbit
 from offload_gym.vec.stream.oracle import evaluate
@@ -240,7 +241,10 @@ def test_lower_bound_bounds_every_policy(backend):
             trace = _sampled_copy(trace, wobble_m=5.0)
         sim = StreamSimulator(trace)
         bound = sim.episode_lower_bound()
-        lb = sim.lower_bound_rewards()
+        lb = sim.lower_bound_rewards()  # one batched oracle call == the per-task oracle
+        per_task = [oracle.lower_bound_reward(sim.task_state(k), trace.fail_penalty)
+                    for k in range(sim.n_tasks)]
+        np.testing.assert_allclose(lb, per_task, rtol=1e-12, atol=0)
         returns = {}
         for name, policy in _policies().items():
             sim.reset()

@@ -88,6 +88,12 @@ def finish_time(q_gbit, beta0, w0, beta, tau, wait, exit_s, m=None
     if m is None:
         m = beta.shape[-1]
     m = np.asarray(m, dtype=np.float64)
+    batch = np.broadcast_shapes(q_gbit.shape, beta0.shape, w0.shape, m.shape,
+                                beta.shape[:-1], tau.shape[:-1], wait.shape[:-1],
+                                exit_s.shape[:-1])
+    q_gbit, beta0, w0, m = (np.broadcast_to(x, batch) for x in (q_gbit, beta0, w0, m))
+    beta, tau, wait, exit_s = (np.broadcast_to(x, (*batch, x.shape[-1]))
+                               for x in (beta, tau, wait, exit_s))
     if beta.shape[-1] == 0:
         t = w0 + q_gbit * beta0
         return t, q_gbit * np.ones_like(t), np.zeros((*np.shape(t), 0))

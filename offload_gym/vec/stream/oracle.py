@@ -123,54 +123,69 @@ def brute(state: TaskState) -> Decision:
     return evaluate(state, np.flatnonzero(masks[best]))
 
 
-def _top_m_sets(state: TaskState) -> np.ndarray:
-    """For every band share m = 1..n, bisection on T of F_m(T) = g_0(T) + the top-m sum of
-    g_i(T) (non-decreasing in T); returns the candidate order [n, n] by g_i at the feasible
-    end (row m - 1: the best set of size m is its first m entries)."""
-    n = state.n_candidates
-    m = np.arange(1, n + 1, dtype=np.float64)[:, None]
-    inv_c = 1.0 / cost_s_per_gbit(state.beta, state.tau, m)  # [n(m), n]
-    inv_beta = 1.0 / state.beta
-    rank = np.arange(n)[None, :] < m  # top-m indicator on the sorted axis
-    rate0, w0, q = 1.0 / state.beta0, state.w0, state.q_gbit
-    exit_s, wait = state.exit_s, state.wait
+def myopic_times(q_gbit, beta0, w0, beta, tau, wait, exit_s, valid=None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Batched myopic optimum over K tasks with n candidate slots each (padded).
 
-    def capacity(t: np.ndarray) -> np.ndarray:  # g_i(t) for each m: [n(m), n]
-        h = np.minimum(t[:, None], exit_s)
-        return np.minimum(h * inv_c, np.maximum(h - wait, 0.0) * inv_beta)
+    Per band share m = 1..n, bisection on T of F_m(T) = g_0(T) + the top-m sum of g_i(T)
+    (non-decreasing in T); the top-m set at the feasible end is then timed exactly by one
+    batched :func:`finish_time`. Args have shape [K] (task) and [K, n] (slots); ``valid``
+    [K, n] marks real candidates (default all). Returns ``(T [K], order [K, n, n],
+    best_m [K])``: the least T, the slot order per m (row m - 1: the best set of size m is its
+    first m entries) and the winning m (0 = local computing, also on ties)."""
+    q, b0, w0 = (np.asarray(x, dtype=np.float64) for x in (q_gbit, beta0, w0))
+    beta, tau, wait, exit_s = (np.asarray(x, dtype=np.float64) for x in (beta, tau, wait, exit_s))
+    k, n = beta.shape
+    valid = np.ones((k, n), dtype=bool) if valid is None else np.asarray(valid, dtype=bool)
+    local = w0 + q * b0
+    if n == 0:
+        return local, np.zeros((k, 0, 0), dtype=np.int64), np.zeros(k, dtype=np.int64)
+    beta = np.where(valid, beta, 1.0)
+    tau = np.where(valid, tau, 1.0)
+    wait = np.where(valid, wait, 0.0)
+    exit_s = np.where(valid, exit_s, 0.0)  # padded slots: zero capacity
+    m = np.arange(1, n + 1, dtype=np.float64)
+    inv_c = 1.0 / cost_s_per_gbit(beta[:, None, :], tau[:, None, :], m[None, :, None])
+    inv_beta = (1.0 / beta)[:, None, :]
+    rank = (np.arange(n)[None, :] < m[:, None])[None]  # [1, n(m), n] top-m indicator
+    rate0 = 1.0 / b0[:, None]
+    e3, w3 = exit_s[:, None, :], wait[:, None, :]
 
-    lo = np.zeros(n)
-    hi = np.full(n, state.local_time_s)  # local computing is always feasible
+    def capacity(t: np.ndarray) -> np.ndarray:  # g_i(t) per task and m: [K, n(m), n]
+        h = np.minimum(t[..., None], e3)
+        return np.minimum(h * inv_c, np.maximum(h - w3, 0.0) * inv_beta)
+
+    lo = np.zeros((k, n))
+    hi = np.repeat(local[:, None], n, axis=1)  # local computing is always feasible
     for _ in range(_BISECTION_STEPS):
         mid = 0.5 * (lo + hi)
         g = -np.sort(-capacity(mid), axis=-1)
-        ok = np.maximum(mid - w0, 0.0) * rate0 + (g * rank).sum(-1) >= q
+        ok = np.maximum(mid - w0[:, None], 0.0) * rate0 + (g * rank).sum(-1) >= q[:, None]
         hi = np.where(ok, mid, hi)
         lo = np.where(ok, lo, mid)
-    return np.argsort(-capacity(hi), axis=-1, kind="stable")
+    order = np.argsort(-capacity(hi), axis=-1, kind="stable")  # [K, n(m), n]
+    chosen = np.broadcast_to(rank, order.shape)
+    pick = lambda a: np.take_along_axis(np.broadcast_to(a[:, None, :], order.shape),  # noqa: E731
+                                        order, axis=-1)
+    t, _, _ = finish_time(q[:, None], b0[:, None], w0[:, None], pick(beta), pick(tau),
+                          pick(wait), np.where(chosen, pick(exit_s), 0.0), m=m[None, :])
+    t = np.where(m[None, :] <= valid.sum(-1)[:, None], t, np.inf)  # no padded slot chosen
+    best = np.argmin(t, axis=-1)  # first minimum: the smallest m
+    t_best = t[np.arange(k), best]
+    use = t_best < local
+    return np.where(use, t_best, local), order, np.where(use, best + 1, 0)
 
 
 def myopic_exact(state: TaskState) -> Decision:
-    """The per-task optimum (least T_S over every subset) given the current queues.
-
-    Per m the top-m set at the bisection's feasible end is timed exactly (one batched
-    :func:`finish_time` call over all m); the least T wins (ties: fewer RSUs; local
-    computing when no RSU set is strictly faster)."""
-    n = state.n_candidates
-    if n == 0:
+    """The per-task optimum (least T_S over every subset) given the current queues
+    (:func:`myopic_times` on one task; ties: fewer RSUs, local computing first)."""
+    if state.n_candidates == 0:
         return evaluate(state, ())
-    order = _top_m_sets(state)  # [n, n]
-    chosen = np.arange(n)[None, :] < np.arange(1, n + 1)[:, None]  # row m-1: first m slots
-    pick = lambda a: np.take(a, order)  # noqa: E731  (values in each row's order)
-    exit_s = np.where(chosen, pick(state.exit_s), 0.0)  # unchosen slots: zero capacity
-    t, _, _ = finish_time(np.full(n, state.q_gbit), np.full(n, state.beta0),
-                          np.full(n, state.w0), pick(state.beta), pick(state.tau),
-                          pick(state.wait), exit_s, m=np.arange(1, n + 1))
-    best_m = int(np.argmin(t))  # first minimum: the smallest m
-    local = state.local_time_s
-    if not t[best_m] < local:
-        return evaluate(state, ())
-    return evaluate(state, order[best_m, :best_m + 1])
+    _, order, best_m = myopic_times(
+        np.array([state.q_gbit]), np.array([state.beta0]), np.array([state.w0]),
+        state.beta[None], state.tau[None], state.wait[None], state.exit_s[None])
+    m = int(best_m[0])
+    return evaluate(state, order[0, m - 1, :m] if m else ())
 
 
 def lower_bound_state(state: TaskState) -> TaskState:

@@ -142,7 +142,7 @@ class StreamSimulator:
         """Reward of task k's empty-queue optimum (cached)."""
         k = self.task_index if k is None else int(k)
         if np.isnan(self._lb[k]):
-            self._lb[k] = oracle.lower_bound_reward(self.task_state(k), self.trace.fail_penalty)
+            self.lower_bound_rewards()  # every task at once (they do not depend on queues)
         return float(self._lb[k])
 
     def commit(self, state: TaskState, decision: Decision) -> None:
@@ -179,10 +179,28 @@ class StreamSimulator:
         return result
 
     def lower_bound_rewards(self) -> np.ndarray:
-        """(K,) per-task lower-bound rewards (queue-independent)."""
-        for k in range(self.n_tasks):
-            self.lower_bound_reward(k)
+        """(K,) per-task lower-bound rewards (queue-independent; one batched oracle call)."""
+        todo = np.flatnonzero(np.isnan(self._lb))
+        if todo.size:
+            self._lb[todo] = self._batched_lower_bounds(todo)
         return self._lb.copy()
+
+    def _batched_lower_bounds(self, tasks: np.ndarray) -> np.ndarray:
+        """Empty-queue optimum rewards of ``tasks`` by :func:`oracle.myopic_times`."""
+        tr = self.trace
+        n = tr.max_candidates
+        geo = [self.geometry(int(k)) for k in tasks]
+        valid = np.zeros((tasks.size, n), dtype=bool)
+        beta, tau, exit_s = np.ones((3, tasks.size, n))
+        for row, g in enumerate(geo):
+            c = g.rsu.size
+            valid[row, :c] = True
+            beta[row, :c], tau[row, :c], exit_s[row, :c] = self.rsu_beta[g.rsu], g.tau, g.exit_s
+        beta0 = self.vehicle_beta[tr.task_vehicle[tasks]]
+        t, _, _ = oracle.myopic_times(tr.task_size_gbit[tasks], beta0, np.zeros(tasks.size),
+                                      beta, tau, np.zeros((tasks.size, n)), exit_s, valid)
+        d = tr.task_deadline_s[tasks]
+        return np.where(t <= d, np.maximum(-t / d, -tr.fail_penalty), -tr.fail_penalty)
 
     def episode_lower_bound(self) -> float:
         """Sum of the per-task lower-bound rewards: an upper bound of the episode return."""
