@@ -7,6 +7,8 @@ Sub-commands:
   demo       generate an instance and compare every solver on it (the README's main job)
   dataset    generate a labelled, sharded dataset (resumable; local processes or Dask)
   evaluate   score policies on a dataset split against the certified optima
+  stream     VECStream traces: record (write trace files), replay (one policy on one
+             trace), evaluate (every stream policy on the same traces: CSV, Markdown, plot)
 
 Every sub-command iterates the registered problems (:mod:`offload_gym.core.problem`) and
 methods (:mod:`offload_gym.core.registry`): sizes are ``--size`` (each problem's own older
@@ -214,6 +216,160 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- stream (VECStream)
+def _stream_preset(args: argparse.Namespace) -> Any:
+    """The preset of ``--preset`` with the ``--set FIELD=VALUE`` overrides (Python literals)."""
+    import ast
+
+    from offload_gym.vec.stream.presets import get_preset
+
+    overrides = {}
+    for item in args.set or []:
+        key, eq, text = item.partition("=")
+        if not eq or not key.strip():
+            raise UsageError(f"set: expected FIELD=VALUE, got {item!r}")
+        try:
+            overrides[key.strip()] = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            raise UsageError(f"set: {key.strip()}: not a Python literal: {text!r}") from None
+    return get_preset(args.preset, **overrides)
+
+
+def _stream_traces(args: argparse.Namespace) -> tuple[list[Any], list[str]]:
+    """Traces of ``--traces`` (files, or directories of .json / .npz files), else ``--count``
+    generated ones from ``--preset`` and seeds ``--seed ..``; with their names."""
+    from pathlib import Path
+
+    from offload_gym.vec.stream.trace import generate_trace, load_trace
+
+    if args.traces:
+        paths: list[Path] = []
+        for item in filter(None, args.traces.split(",")):
+            path = Path(item)
+            if path.is_dir():
+                found = sorted(p for p in path.iterdir() if p.suffix in (".json", ".npz"))
+                if not found:
+                    raise UsageError(f"traces: no .json or .npz trace in {item!r}")
+                paths.extend(found)
+            else:
+                paths.append(path)
+        return [load_trace(p) for p in paths], [str(p) for p in paths]
+    if args.count < 1:
+        raise UsageError(f"count: must be >= 1, got {args.count}")
+    preset = _stream_preset(args)
+    seeds = range(args.seed, args.seed + args.count)
+    return ([generate_trace(preset, s, args.mobility) for s in seeds],
+            [f"{preset.name}-seed{s}" for s in seeds])
+
+
+def cmd_stream_record(args: argparse.Namespace) -> int:
+    """One trace -> ``--out`` (.json / .npz); ``--count`` > 1 -> a directory of
+    ``trace_{seed}.{format}`` files."""
+    from pathlib import Path
+
+    from offload_gym.vec.stream.trace import generate_trace
+
+    if args.count < 1:
+        raise UsageError(f"count: must be >= 1, got {args.count}")
+    preset = _stream_preset(args)
+    out = Path(args.out)
+    if args.count == 1 and out.suffix in (".json", ".npz"):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        targets = [(args.seed, out)]
+    elif out.suffix:
+        raise UsageError(f"out: expected a .json / .npz file (or a directory with --count "
+                         f"> 1), got {args.out!r}")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        targets = [(s, out / f"trace_{s}.{args.format}")
+                   for s in range(args.seed, args.seed + args.count)]
+    for seed, path in targets:
+        trace = generate_trace(preset, seed, args.mobility)
+        trace.save(path)
+        print(f"wrote {path}: {trace.n_tasks} tasks, {trace.n_vehicles} vehicles, "
+              f"{trace.n_rsus} RSUs ({preset.name}, {args.mobility}, seed {seed})")
+    return 0
+
+
+def cmd_stream_replay(args: argparse.Namespace) -> int:
+    """One policy on one trace: the episode's summary (and per-task CSV with --out)."""
+    from offload_gym.vec.stream.evaluate import replay_tasks, summarize_replay
+    from offload_gym.vec.stream.trace import load_trace
+
+    trace = load_trace(args.trace)
+    rows = replay_tasks(args.policy, trace)
+    print(summarize_replay(rows, trace, args.policy))
+    if args.out:
+        from offload_gym.vec.stream.evaluate import rows_csv
+
+        with open(args.out, "w") as fh:
+            fh.write(rows_csv(rows))
+        print(f"wrote {args.out}")
+    return 0
+
+
+def cmd_stream_evaluate(args: argparse.Namespace) -> int:
+    """Every (or every given) stream policy on the same traces."""
+    from offload_gym.vec.stream.evaluate import evaluate_stream, to_markdown, write_results
+    from offload_gym.vec.stream.policies import stream_policy_names
+
+    policies = [name for item in args.policy or []
+                for name in ([item] if ":" in item else item.split(",")) if name] \
+        or stream_policy_names(available_only=True)
+    traces, names = _stream_traces(args)
+    labels = {"preset": traces[0].preset, "mobility": traces[0].mobility_kind}
+    rows, episodes = evaluate_stream(policies, traces, labels=labels, names=names,
+                                     progress=lambda line: print(line, file=sys.stderr))
+    print(to_markdown(rows))
+    if args.out:
+        for path in write_results(rows, args.out, episodes, plot=not args.no_plot):
+            print(f"wrote {path}")
+    return 0
+
+
+def _add_stream_parser(sub: Any) -> None:
+    st = sub.add_parser("stream", help="VECStream traces: record | replay | evaluate")
+    ssub = st.add_subparsers(dest="stream_command", required=True)
+
+    def world(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--preset", default="contended", help="contended (default) | light")
+        p.add_argument("--set", action="append", default=None, metavar="FIELD=VALUE",
+                       help="preset override, a Python literal (repeatable), e.g. "
+                            "horizon_s=10 or 'deadline_s=(0.5, 2.0)'")
+        p.add_argument("--mobility", default="highway", help="highway (default) | sumo")
+        p.add_argument("--seed", type=int, default=0, help="(first) seed")
+        p.add_argument("--count", type=int, default=1, help="number of traces (seeds "
+                                                          "SEED, SEED+1, ...)")
+
+    rec = ssub.add_parser("record", help="generate trace files (.json / .npz)")
+    world(rec)
+    rec.add_argument("--out", required=True,
+                     help="a .json / .npz file, or a directory when --count > 1")
+    rec.add_argument("--format", choices=["json", "npz"], default="json",
+                     help="file format inside a directory (default json)")
+    rec.set_defaults(func=cmd_stream_record)
+
+    rep = ssub.add_parser("replay", help="run one stream policy on one trace file")
+    rep.add_argument("trace", help="trace file (.json / .npz)")
+    rep.add_argument("--policy", default="myopic", help="stream policy, NAME[:key=value,..]")
+    rep.add_argument("--out", default=None, help="per-task CSV")
+    rep.set_defaults(func=cmd_stream_replay)
+
+    ev = ssub.add_parser("evaluate", help="score stream policies on the same traces")
+    world(ev)
+    ev.add_argument("--traces", default=None,
+                    help="trace files or directories, comma-separated (default: --count "
+                         "traces generated from --preset / --seed)")
+    ev.add_argument("--policy", action="append", default=None,
+                    help="NAME[,NAME...], repeatable (default: every registered stream "
+                         "policy whose dependencies are installed); a policy with options "
+                         "is one --policy NAME:key=value[,key=value]")
+    ev.add_argument("--out", default=None, help="write stream.csv, stream.md, "
+                                                "stream_episodes.csv and stream.png here")
+    ev.add_argument("--no-plot", dest="no_plot", action="store_true", help="skip the PNG")
+    ev.set_defaults(func=cmd_stream_evaluate)
+
+
 def _add_problem_args(parser: argparse.ArgumentParser, default: str) -> None:
     """``--problem`` (the registered problems) and ``--preset`` (default: the problem's)."""
     parser.add_argument("--problem", choices=[p.name for p in problems()], default=default)
@@ -330,6 +486,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="instances timed one by one for batched policies")
     ev.add_argument("--plots", action="store_true", help="also write summary.png under --out")
     ev.set_defaults(func=cmd_evaluate)
+
+    _add_stream_parser(sub)
     return parser
 
 
