@@ -68,8 +68,13 @@ def test_unknown_network_and_bad_inputs_name_the_field():
 def test_without_the_extra_sumo_fails_with_one_line(monkeypatch):
     monkeypatch.setitem(sys.modules, "libsumo", None)  # import libsumo -> ImportError
     assert not sumo.sumo_available()
+    import gymnasium as gym
+
+    import offload_gym  # noqa: F401  (registers the ids)
+
     for call in (lambda: sumo.sumo_world("contended", 0),
-                 lambda: generate_trace("contended", 0, mobility="sumo")):
+                 lambda: generate_trace("contended", 0, mobility="sumo"),
+                 lambda: gym.make("offload_gym/VECStream-v0", mobility="sumo")):
         with pytest.raises((ImportError, ScenarioError)) as info:
             call()
         message = str(info.value)

@@ -99,6 +99,10 @@ class VecStreamEnv(OffloadEnv):
                             seed=seed, render_mode=render_mode, reward_fn=reward_fn,
                             generator=generator, viewer=viewer)
         self.mobility = check_choice("mobility", mobility, MOBILITIES)
+        if self.mobility == "sumo":  # fail at gym.make, not at the first reset
+            from offload_gym.vec.stream.sumo import require_sumo
+
+            require_sumo()
         if preset_overrides is not None and not isinstance(preset_overrides, dict):
             raise ValueError(f"preset_overrides must be a dict or None, got "
                              f"{preset_overrides!r}")
