@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = 0.3 if args.fast else args.seconds
     from offload_gym.laenet import generate_batch
 
-    fixed = generate_batch("gs3_gu6_au4", 8 if args.fast else 64, seed=123)
+    fixed = generate_batch(8 if args.fast else 64, "gs3_gu6_au4", seed=123)
     rows = []
     for env_id, base in ENVS:
         for name, extra in SETTINGS:

@@ -1,7 +1,7 @@
 """LAENet solvers: wall time of the exact solvers and of the heuristics, and the heuristics'
 cost ratio to the certified optimum (SPEC-LAENET.md "Reference solvers" and "Metrics").
 
-Per scale, over N seeded instances (``generate_batch(scale, N, seed)``):
+Per scale, over N seeded instances (``generate_batch(N, scale, seed=seed)``):
 
 - wall time (median / p95 / max) of ``exact`` (the registry's certified solver), of
   ``pyomo`` with ``pyomo_solver="scip_direct"`` on the first ``--pyomo-n`` instances (default
@@ -72,7 +72,7 @@ def run_scale(scale: str, n: int, seed: int, pyomo_n: int, pyomo_time_limit: flo
               exact_time_limit: float | None, solvers: dict[str, Callable[..., Any] | None],
               ) -> dict[str, Any]:
     """Solve N instances of one scale with every solver; collect times, costs, statuses."""
-    scenarios = generate_batch(scale, n, seed)
+    scenarios = generate_batch(n, scale, seed=seed)
     rec: dict[str, Any] = {"n": n, "times": {k: [] for k in solvers}, "ratios": {},
                            "timeouts": 0, "exact_not_optimal": 0, "pyomo_mismatch": 0}
     ratios: dict[str, list[float]] = {h: [] for h in HEURISTICS}

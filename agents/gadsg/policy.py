@@ -96,8 +96,8 @@ class DiffusionPolicy:
                 decode=self.decode, dense=self.dense, seed=self.seed)
             for i, dec in zip(idx, decoded, strict=True):
                 t0 = time.perf_counter()
-                sol = make_solution(scenarios[i], dec.choice, dec.share, self.name,
-                                    Status.FEASIBLE, 0.0)
+                sol = make_solution(scenarios[i], dec.choice, dec.share, solver=self.name,
+                                    status=Status.FEASIBLE, wall_time_s=0.0)
                 decode_s = dec.decode_s + time.perf_counter() - t0
                 self.timings[i] = (dec.model_s, decode_s)
                 out[i] = _with_wall(sol, dec.model_s + decode_s)

@@ -60,7 +60,8 @@ def single_latency(path: Path, scenarios: Sequence[Any], seed: int = 0
                                   torch.Generator().manual_seed(seed))
         t1 = time.perf_counter()
         dec = pick(d, g, p1, y_edge, offs, 0, 1, k, shares, decode)
-        make_solution(sc, dec.choice, dec.share, ckpt["method"], Status.FEASIBLE, 0.0)
+        make_solution(sc, dec.choice, dec.share, solver=ckpt["method"],
+                      status=Status.FEASIBLE, wall_time_s=0.0)
         model_s += t1 - t0
         decode_s += time.perf_counter() - t1
     n = max(len(scenarios), 1)
@@ -85,8 +86,8 @@ def run_diffusion(path: Path, scenarios: Sequence[Any], seed: int = 0
         sols = []
         for b, (sc, d, g) in enumerate(zip(scenarios, derived, graphs, strict=True)):
             dec = pick(d, g, p1, y_edge, offs, b, n, k, shares, decode)
-            sols.append(make_solution(sc, dec.choice, dec.share, ckpt["method"],
-                                      Status.FEASIBLE, 0.0))
+            sols.append(make_solution(sc, dec.choice, dec.share, solver=ckpt["method"],
+                                      status=Status.FEASIBLE, wall_time_s=0.0))
         out[name] = (sols, model_s, (time.perf_counter() - t1) / n)
     return out
 

@@ -109,7 +109,7 @@ def generated_data(scale: str, count: int, seed: int, progress: bool = True,
     from offload_gym.laenet.generator import generate_batch
 
     if labels is not None:
-        scenarios = generate_batch(scale, count, seed=seed)
+        scenarios = generate_batch(count, scale, seed=seed)
         return LabelledSet(scenarios, labels["choice"], labels["share"], labels["cost"])
     return _labelled(scale, count, seed, progress)
 
@@ -119,7 +119,7 @@ def _labelled(scale: str, count: int, seed: int, progress: bool) -> LabelledSet:
     """Generated and labelled once per process (scenarios are immutable)."""
     from offload_gym.laenet.generator import generate_batch
 
-    return label_scenarios(generate_batch(scale, count, seed=seed), progress)
+    return label_scenarios(generate_batch(count, scale, seed=seed), progress)
 
 
 def dataset_data(directory: str, split: str) -> tuple[LabelledSet, Normalisation]:

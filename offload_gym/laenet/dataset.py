@@ -158,7 +158,7 @@ def shard_arrays(spec: DatasetSpec, shard: ShardPlan) -> dict[str, np.ndarray]:
     from offload_gym.laenet.physics import derive
 
     rng = np.random.default_rng(shard.seed_sequence(spec.seed))
-    scenarios, stats = generate_batch(spec.scale, shard.count, rng, spec.preset,
+    scenarios, stats = generate_batch(shard.count, spec.scale, spec.preset, rng,
                                       return_stats=True)
     solve = get_solver("laenet", spec.solver)
     out = encode(scenarios)

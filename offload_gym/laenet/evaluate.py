@@ -122,14 +122,17 @@ def evaluate(scenario: Scenario, choice: Sequence[int] | np.ndarray,
                    changed=changed)
 
 
+_KEYWORD_ONLY = ("solver", "status", "wall_time_s")
+
+
 def make_solution(
     scenario: Scenario,
     choice: Sequence[int] | np.ndarray | None,
     share: Sequence[float | None] | np.ndarray | None,
-    solver: str,
-    status: Status,
-    wall_time_s: float,
-    *,
+    *legacy: Any,
+    solver: str | None = None,
+    status: Status | str | None = None,
+    wall_time_s: float | None = None,
     lower_bound: float | None = None,
     upper_bound: float | None = None,
     gap: float | None = None,
@@ -138,9 +141,14 @@ def make_solution(
     """A :class:`Solution` scored by :func:`evaluate`. ``choice=None`` (the method produced
     nothing, e.g. INFEASIBLE) gives a failed solution with empty tuples.
 
+    ``solver``, ``status`` and ``wall_time_s`` are required and keyword-only, as in VEC's
+    ``make_solution``; the old positional form ``make_solution(scenario, choice, share,
+    solver, status, wall_time_s)`` still works for one release with a DeprecationWarning.
+
     The status is kept, except that a FAILED output is reported with Status.FAILED unless
     the solver said INFEASIBLE / TIME_LIMIT / ERROR, and a REPAIRED output never keeps
     OPTIMAL (it becomes FEASIBLE: the repaired cost is not certified)."""
+    solver, status, wall_time_s = _keyword_only(legacy, solver, status, wall_time_s)
     status = Status(status)
     bounds: dict[str, Any] = {"lower_bound": lower_bound, "upper_bound": upper_bound,
                               "gap": gap, "iterations": iterations}
@@ -156,6 +164,29 @@ def make_solution(
         status = Status.FEASIBLE
     return Solution(ev.choice, ev.share, ev.cost, ev.user_time_s, ev.user_cost, ev.validity,
                     solver, status, float(wall_time_s), **bounds)
+
+
+def _keyword_only(legacy: tuple[Any, ...], *given: Any) -> tuple[Any, ...]:
+    """(solver, status, wall_time_s) of :func:`make_solution`, filled from the deprecated
+    positional arguments ``legacy`` where given so; each is required."""
+    if len(legacy) > len(_KEYWORD_ONLY):
+        raise TypeError(f"make_solution: takes 3 positional arguments (scenario, choice, "
+                        f"share), got {3 + len(legacy)}")
+    values = list(given)
+    if legacy:
+        import warnings
+
+        warnings.warn("laenet.make_solution(scenario, choice, share, solver, status, "
+                      "wall_time_s) is deprecated: pass solver=, status=, wall_time_s= by "
+                      "keyword (as vec.make_solution)", DeprecationWarning, stacklevel=3)
+    for i, value in enumerate(legacy):
+        if values[i] is not None:
+            raise TypeError(f"make_solution: got multiple values for {_KEYWORD_ONLY[i]!r}")
+        values[i] = value
+    missing = [name for name, value in zip(_KEYWORD_ONLY, values, strict=True) if value is None]
+    if missing:
+        raise TypeError(f"make_solution: missing keyword argument(s) {', '.join(missing)}")
+    return tuple(values)
 
 
 # ------------------------------------------------------------------------------ helpers

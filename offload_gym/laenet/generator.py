@@ -13,7 +13,7 @@ w ~ U(0.3, 0.7). Then
    rejected and drawn again. Rejections are counted in :class:`GeneratorStats`.
 
 Draw order per instance attempt (fixes reproducibility): GS (x, y); user (x, y); D; f; w.
-``generate(scale, preset, seed)`` equals ``generate_batch(scale, 1, seed, preset)[0]``.
+``generate(scale, preset, seed)`` equals ``generate_batch(1, scale, preset, seed)[0]``.
 """
 
 from __future__ import annotations
@@ -316,7 +316,7 @@ def generate(
     preset, seed)``). The old order ``generate(scale, seed[, preset])`` still works for one
     release with a DeprecationWarning: a non-string second argument is read as the seed."""
     preset, seed = _legacy_argument_order(preset, seed)
-    return generate_batch(scale, 1, seed, preset)[0]
+    return generate_batch(1, scale, preset, seed)[0]
 
 
 def _legacy_argument_order(preset: Any, seed: Any) -> tuple[str, Any]:
@@ -334,19 +334,45 @@ def _legacy_argument_order(preset: Any, seed: Any) -> tuple[str, Any]:
 
 
 def generate_batch(
+    n_instances: int,
     scale: str | tuple[int, int, int],
-    n: int,
-    seed: int | np.random.Generator | None = None,
     preset: str = "gadsg2025",
+    seed: int | np.random.Generator | None = None,
     *,
     return_stats: bool = False,
 ) -> Any:
-    """``n`` feasible instances from one seeded stream (instance i depends on the seed and
-    i only). Returns the list, or ``(list, GeneratorStats)`` with ``return_stats=True``."""
-    counts, n, rng = checked_request(scale, n, seed, preset)
+    """``n_instances`` feasible instances of ``scale`` from one seeded stream (instance i
+    depends on the seed and i only). Returns the list, or ``(list, GeneratorStats)`` with
+    ``return_stats=True``.
+
+    The argument order (count, size, preset, seed) is every problem's
+    (``vec.generate_batch(n_instances, n_rsus, preset, seed)``). The old order
+    ``generate_batch(scale, n, seed, preset)`` (a scale name or tuple first) still works for
+    one release with a DeprecationWarning."""
+    if isinstance(n_instances, str | tuple | list):
+        n_instances, scale, preset, seed = _legacy_batch_order(n_instances, scale, preset, seed)
+    counts, n, rng = checked_request(scale, n_instances, seed, preset)
     stats = GeneratorStats()
     out = [_generate_one(counts, rng, stats) for _ in range(n)]
     return (out, stats) if return_stats else out
+
+
+def _legacy_batch_order(scale: Any, n: Any, preset_slot: Any, seed_slot: Any
+                        ) -> tuple[Any, Any, Any, Any]:
+    """(n_instances, scale, preset, seed) of a call in the old order ``generate_batch(scale,
+    n, seed, preset)``, given what landed in the new signature's preset and seed slots (a
+    preset is a string, a seed never is)."""
+    import warnings
+
+    warnings.warn("laenet.generate_batch(scale, n, seed, preset) is deprecated: the order is "
+                  "now generate_batch(n_instances, scale, preset, seed), as "
+                  "vec.generate_batch(n_instances, n_rsus, preset, seed)",
+                  DeprecationWarning, stacklevel=3)
+    if isinstance(seed_slot, str):  # (scale, n, seed, preset) all by position
+        return n, scale, seed_slot, preset_slot
+    if isinstance(preset_slot, str):  # seed= / preset= by keyword (or neither)
+        return n, scale, preset_slot, seed_slot
+    return n, scale, "gadsg2025", preset_slot  # (scale, n, seed): the seed in the preset slot
 
 
 def parse_scale_name(name: str) -> tuple[int, int, int] | None:

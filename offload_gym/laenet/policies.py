@@ -55,5 +55,5 @@ class LaenetRandomPolicy(BasePolicy):
             choice, ok = self._attempt(d)
             if ok:
                 break
-        return make_solution(scenario, choice.tolist(), None, self.name, Status.FEASIBLE,
-                             time.perf_counter() - start)
+        return make_solution(scenario, choice.tolist(), None, solver=self.name,
+                             status=Status.FEASIBLE, wall_time_s=time.perf_counter() - start)

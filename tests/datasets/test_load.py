@@ -61,7 +61,7 @@ def test_laenet_scenarios_round_trip_and_labels(laenet_dir):
     brute = get_solver("laenet", "brute")
     for shard in plan(LAENET):
         rng = np.random.default_rng(shard.seed_sequence(LAENET.seed))
-        for k, sc in enumerate(generate_batch("gs2_gu4_au2", shard.count, rng)):
+        for k, sc in enumerate(generate_batch(shard.count, "gs2_gu4_au2", seed=rng)):
             i = shard.start + k
             got = ds.scenario(i)
             assert got.to_dict() == sc.to_dict()

@@ -78,7 +78,7 @@ def _plain_enumeration(sc: Scenario) -> float:
 
 
 def test_brute_equals_plain_enumeration() -> None:
-    for sc in generate_batch("gs2_gu4_au2", 6, 99):
+    for sc in generate_batch(6, "gs2_gu4_au2", seed=99):
         sol = solve_brute(sc)
         ref = _plain_enumeration(sc)
         assert sol.cost == pytest.approx(ref, rel=1e-12)
@@ -87,7 +87,7 @@ def test_brute_equals_plain_enumeration() -> None:
 
 
 def test_brute_speed_on_gs2_gu5_au3() -> None:
-    scs = generate_batch("gs2_gu5_au3", 8, 3)
+    scs = generate_batch(8, "gs2_gu5_au3", seed=3)
     big = max(scs, key=options_product)
     t0 = time.perf_counter()
     sol = solve_brute(big)

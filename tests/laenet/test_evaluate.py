@@ -114,7 +114,8 @@ def test_failed_when_a_forced_user_cannot_be_placed() -> None:
     assert ev.choice == (0, 0, 0) and ev.share == (None, None, None)
     assert all(math.isnan(t) for t in ev.user_time_s)
     assert FAILURE_RATIO == 10.0
-    sol = make_solution(sc, [0, 0, 0], None, "test", Status.FEASIBLE, 0.1)
+    sol = make_solution(sc, [0, 0, 0], None, solver="test", status=Status.FEASIBLE,
+                        wall_time_s=0.1)
     assert sol.status == Status.FAILED and sol.validity == "failed" and math.isinf(sol.cost)
     assert Solution.from_json(sol.to_json()).to_dict() == sol.to_dict()  # NaN/inf -> null
 
@@ -134,8 +135,9 @@ def test_malformed_input_raises(sc: Scenario) -> None:
 
 
 def test_make_solution_statuses_and_json(sc: Scenario) -> None:
-    sol = make_solution(sc, [1, 1, -1], None, "x", Status.OPTIMAL, 0.5, lower_bound=1.0,
-                        upper_bound=2.0, gap=0.5, iterations=3)
+    sol = make_solution(sc, [1, 1, -1], None, solver="x", status=Status.OPTIMAL,
+                        wall_time_s=0.5, lower_bound=1.0, upper_bound=2.0, gap=0.5,
+                        iterations=3)
     assert sol.validity == "valid" and sol.status == Status.OPTIMAL and sol.iterations == 3
     d = sol.to_dict()
     assert list(d) == ["choice", "share", "cost", "user_time_s", "user_cost", "validity",
@@ -143,5 +145,26 @@ def test_make_solution_statuses_and_json(sc: Scenario) -> None:
                        "iterations"]
     assert d["status"] == "optimal" and d["share"][2] is None
     assert Solution.from_json(sol.to_json()) == sol
-    rep = make_solution(sc, [-1, -1, -1], None, "x", Status.OPTIMAL, 0.5)
+    rep = make_solution(sc, [-1, -1, -1], None, solver="x", status=Status.OPTIMAL,
+                        wall_time_s=0.5)
     assert rep.validity == "repaired" and rep.status == Status.FEASIBLE
+
+
+def test_make_solution_positional_form_is_deprecated(sc: Scenario) -> None:
+    """solver / status / wall_time_s are keyword-only (as VEC's make_solution); the old
+    positional form works one release, with a DeprecationWarning, giving the same Solution."""
+    new = make_solution(sc, [1, 1, -1], None, solver="x", status=Status.OPTIMAL,
+                        wall_time_s=0.5, gap=0.0)
+    with pytest.warns(DeprecationWarning, match="solver=, status=, wall_time_s= by keyword"):
+        old = make_solution(sc, [1, 1, -1], None, "x", Status.OPTIMAL, 0.5, gap=0.0)
+    assert old == new
+    with pytest.warns(DeprecationWarning):
+        mixed = make_solution(sc, [1, 1, -1], None, "x", status=Status.OPTIMAL,
+                              wall_time_s=0.5, gap=0.0)
+    assert mixed == new
+    with pytest.raises(TypeError, match=r"missing keyword argument.*wall_time_s"):
+        make_solution(sc, [1, 1, -1], None, solver="x", status=Status.OPTIMAL)
+    with pytest.raises(TypeError, match="multiple values for 'solver'"), \
+            pytest.warns(DeprecationWarning):
+        make_solution(sc, [1, 1, -1], None, "x", solver="y", status="optimal",
+                      wall_time_s=0.5)

@@ -48,7 +48,7 @@ def _same_optimum(a: Solution, b: Solution, rel: float = REL) -> None:
 @pytest.mark.parametrize(("scale", "n", "seed"), [("gs2_gu4_au2", 100, 11),
                                                   ("gs2_gu5_au3", 20, 12)])
 def test_exact_equals_brute(scale: str, n: int, seed: int) -> None:
-    for sc in generate_batch(scale, n, seed):
+    for sc in generate_batch(n, scale, seed=seed):
         brute = solve_brute(sc)
         sol = solve_exact(sc)
         assert brute.status == Status.OPTIMAL  # the generator only emits feasible instances
@@ -59,7 +59,7 @@ def test_exact_equals_brute(scale: str, n: int, seed: int) -> None:
 @pytest.mark.parametrize(("scale", "n", "seed"), [("gs2_gu4_au2", 40, 21),
                                                   ("gs2_gu5_au3", 8, 22)])
 def test_oa_method_equals_brute(scale: str, n: int, seed: int) -> None:
-    for sc in generate_batch(scale, n, seed):
+    for sc in generate_batch(n, scale, seed=seed):
         sol = solve_exact(sc, method="oa")
         _check_certified(sc, sol)
         _same_optimum(sol, solve_brute(sc))
@@ -68,7 +68,7 @@ def test_oa_method_equals_brute(scale: str, n: int, seed: int) -> None:
 @pytest.mark.slow
 def test_oa_method_equals_brute_many() -> None:
     for scale, n in (("gs2_gu4_au2", 100), ("gs2_gu5_au3", 20)):
-        for sc in generate_batch(scale, n, 23):
+        for sc in generate_batch(n, scale, seed=23):
             sol = solve_exact(sc, method="oa")
             _check_certified(sc, sol)
             _same_optimum(sol, solve_brute(sc))
@@ -144,7 +144,7 @@ def test_no_offloading_possible_means_all_local() -> None:
 
 # ------------------------------------------------------------------ pyomo == exact
 def test_pyomo_scip_cone_equals_exact() -> None:
-    for sc in generate_batch("gs3_gu6_au4", 4, 31):
+    for sc in generate_batch(4, "gs3_gu6_au4", seed=31):
         ref = solve_exact(sc)
         sol = solve_pyomo(sc, pyomo_solver="scip_direct")
         assert sol.solver == "pyomo" and sol.status == Status.OPTIMAL
@@ -155,14 +155,14 @@ def test_pyomo_scip_cone_equals_exact() -> None:
 
 
 def test_pyomo_appsi_highs_oa_equals_exact() -> None:
-    for sc in generate_batch("gs3_gu6_au4", 2, 32):
+    for sc in generate_batch(2, "gs3_gu6_au4", seed=32):
         sol = solve_pyomo(sc, pyomo_solver="appsi_highs")
         _check_certified(sc, sol, solver="pyomo")
         _same_optimum(sol, solve_exact(sc))
 
 
 def test_pyomo_equals_brute_on_small_instances() -> None:
-    for sc in generate_batch("gs2_gu4_au2", 5, 33):
+    for sc in generate_batch(5, "gs2_gu4_au2", seed=33):
         brute = solve_brute(sc)
         _same_optimum(solve_pyomo(sc, pyomo_solver="scip_direct"), brute)
         _same_optimum(solve_pyomo(sc, pyomo_solver="highs", formulation="oa"), brute)
@@ -182,7 +182,7 @@ def test_unknown_names_raise() -> None:
 
 # ------------------------------------------------------------------ time limits
 def test_tiny_time_limit_never_gives_a_wrong_optimal() -> None:
-    scs = generate_batch("gs6_gu14_au10", 2, 41)
+    scs = generate_batch(2, "gs6_gu14_au10", seed=41)
     for sc in scs:
         ref = solve_exact(sc)
         _check_certified(sc, ref)
@@ -257,7 +257,7 @@ REGIME = {
 
 
 def _regime(scale: str, n: int, seed: int) -> np.ndarray:
-    choices = np.concatenate([solve_exact(sc).choice for sc in generate_batch(scale, n, seed)])
+    choices = np.concatenate([solve_exact(sc).choice for sc in generate_batch(n, scale, seed=seed)])
     return 100.0 * np.array([np.mean(choices == -1), np.mean(choices >= 1),
                              np.mean(choices == 0)])
 
@@ -282,7 +282,7 @@ def test_measured_regime_large(scale: str) -> None:
 @pytest.mark.parametrize("scale", ["gs6_gu14_au10", "gs6_gu16_au11", "gs9_gu19_au12",
                                    "gs9_gu20_au13"])
 def test_large_scales_certified_and_methods_agree(scale: str) -> None:
-    scs = generate_batch(scale, 3, 71)
+    scs = generate_batch(3, scale, seed=71)
     for sc in scs:
         part = solve_exact(sc)
         _check_certified(sc, part)

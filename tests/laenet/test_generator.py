@@ -20,9 +20,9 @@ def test_same_seed_same_scenario() -> None:
     c = generate("gs3_gu6_au4", seed=43)
     assert a.to_dict() == b.to_dict()
     assert a.to_dict() != c.to_dict()
-    assert generate_batch("gs3_gu6_au4", 1, 42)[0] == a
-    batch1 = generate_batch("gs2_gu4_au2", 5, 7)
-    batch2 = generate_batch("gs2_gu4_au2", 5, np.random.default_rng(7))
+    assert generate_batch(1, "gs3_gu6_au4", seed=42)[0] == a
+    batch1 = generate_batch(5, "gs2_gu4_au2", seed=7)
+    batch2 = generate_batch(5, "gs2_gu4_au2", seed=np.random.default_rng(7))
     assert [s.to_dict() for s in batch1] == [s.to_dict() for s in batch2]
     assert len({s.to_json() for s in batch1}) == 5
 
@@ -63,7 +63,7 @@ def test_measured_regime_on_a_seeded_sample() -> None:
     for name, n, edges_lo, edges_hi in [("gs2_gu5_au3", 80, 2.2, 2.6),
                                         ("gs3_gu6_au4", 80, 2.55, 3.0),
                                         ("gs6_gu14_au10", 30, 2.85, 3.4)]:
-        scs, stats = generate_batch(name, n, 2024, return_stats=True)
+        scs, stats = generate_batch(n, name, seed=2024, return_stats=True)
         ds = [derive(s) for s in scs]
         loc_infeasible = np.mean(np.concatenate([~d.lam for d in ds]))
         edges_per_user = np.mean([d.n_edges / d.n_users for d in ds])
@@ -80,6 +80,30 @@ def test_measured_regime_on_a_seeded_sample() -> None:
 
 
 def test_rejection_is_counted() -> None:
-    _, stats = generate_batch("gs9_gu20_au13", 12, 1, return_stats=True)
+    _, stats = generate_batch(12, "gs9_gu20_au13", seed=1, return_stats=True)
     assert stats.n_generated == 12 and stats.n_rejected >= 0
     assert stats.rejection_rate == stats.n_rejected / (12 + stats.n_rejected)
+
+
+@pytest.mark.parametrize("old_call", [
+    lambda: generate_batch("gs2_gu4_au2", 4, 7),
+    lambda: generate_batch("gs2_gu4_au2", 4, seed=7),
+    lambda: generate_batch("gs2_gu4_au2", 4, 7, "gadsg2025"),
+    lambda: generate_batch("gs2_gu4_au2", 4, seed=7, preset="gadsg2025"),
+    lambda: generate_batch((2, 4, 2), 4, np.random.default_rng(7)),
+], ids=["positional-seed", "seed-kw", "positional-seed-preset", "keywords", "tuple-rng"])
+def test_generate_batch_old_argument_order_warns_and_gives_the_same_instances(old_call) -> None:
+    """The order is (count, scale, preset, seed) as VEC's generate_batch; the old order
+    (scale first) works one release with a DeprecationWarning and the same instances."""
+    new = generate_batch(4, "gs2_gu4_au2", "gadsg2025", 7)
+    assert generate_batch(4, "gs2_gu4_au2", seed=7) == new
+    with pytest.warns(DeprecationWarning, match=r"generate_batch\(n_instances, scale"):
+        old = old_call()
+    assert [s.to_dict() for s in old] == [s.to_dict() for s in new]
+
+
+def test_generate_batch_old_order_with_stats() -> None:
+    new, new_stats = generate_batch(3, "gs2_gu4_au2", seed=5, return_stats=True)
+    with pytest.warns(DeprecationWarning):
+        old, old_stats = generate_batch("gs2_gu4_au2", 3, 5, return_stats=True)
+    assert old == new and old_stats == new_stats

@@ -68,7 +68,7 @@ def test_pool_is_deterministic_per_seed() -> None:
 
 def test_pool_has_the_generators_distribution() -> None:
     pool, pool_stats = generate_pool("gs9_gu20_au13", 1500, seed=11, return_stats=True)
-    ref, ref_stats = generate_batch("gs9_gu20_au13", 1500, seed=12, return_stats=True)
+    ref, ref_stats = generate_batch(1500, "gs9_gu20_au13", seed=12, return_stats=True)
     for field in ("user_data_bits", "user_cpu_hz", "user_delay_weight", "user_x_m",
                   "server_y_m"):
         x = np.concatenate([getattr(s, field) for s in pool])

@@ -56,9 +56,9 @@ def solve_brute(scenario: Scenario, *, max_combinations: int = 200_000,
         if costs[k] < best_cost:
             best_cost, best_choice, best_share = float(costs[k]), choices[k], shares[k]
     if best_choice is None:
-        return make_solution(scenario, None, None, NAME, Status.INFEASIBLE,
-                             time.perf_counter() - t0)
+        return make_solution(scenario, None, None, solver=NAME, status=Status.INFEASIBLE,
+                             wall_time_s=time.perf_counter() - t0)
     share = [None if math.isnan(y) else float(y) for y in best_share]
-    sol = make_solution(scenario, best_choice.tolist(), share, NAME, Status.OPTIMAL,
-                        time.perf_counter() - t0, gap=0.0)
+    sol = make_solution(scenario, best_choice.tolist(), share, solver=NAME,
+                        status=Status.OPTIMAL, wall_time_s=time.perf_counter() - t0, gap=0.0)
     return dataclasses.replace(sol, lower_bound=sol.cost, upper_bound=sol.cost)

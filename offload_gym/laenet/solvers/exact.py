@@ -244,8 +244,8 @@ def solve_exact(scenario: Scenario, *, time_limit_s: float | None = None,
         res.lb = min(res.lb, res.ub)
     gap = _gap(res.lb, res.ub)
     return make_solution(
-        scenario, None if res.choice is None else res.choice.tolist(), None, NAME,
-        res.status, time.perf_counter() - t0,
+        scenario, None if res.choice is None else res.choice.tolist(), None, solver=NAME,
+        status=res.status, wall_time_s=time.perf_counter() - t0,
         lower_bound=res.lb if math.isfinite(res.lb) else None,
         upper_bound=res.ub if math.isfinite(res.ub) else None,
         gap=gap if math.isfinite(gap) else None, iterations=res.iterations)

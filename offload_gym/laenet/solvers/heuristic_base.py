@@ -216,11 +216,13 @@ def finish(scenario: Scenario, choice: np.ndarray | None, name: str, t0: float) 
         cost, y = assignment_cost(d, np.asarray(choice, dtype=np.int64))
         if math.isfinite(cost):
             share = [None if math.isnan(v) else float(v) for v in y]
-            sol = make_solution(scenario, [int(c) for c in choice], share, name,
-                                Status.FEASIBLE, time.perf_counter() - t0)
+            sol = make_solution(scenario, [int(c) for c in choice], share, solver=name,
+                                status=Status.FEASIBLE,
+                                wall_time_s=time.perf_counter() - t0)
             if sol.validity == VALID:
                 return sol
-    return make_solution(scenario, None, None, name, Status.FAILED, time.perf_counter() - t0)
+    return make_solution(scenario, None, None, solver=name, status=Status.FAILED,
+                         wall_time_s=time.perf_counter() - t0)
 
 
 def make_rng(seed: int | None) -> np.random.Generator:

@@ -148,8 +148,9 @@ def solve_pyomo(scenario: Scenario, *, pyomo_solver: str = DEFAULT_PYOMO_SOLVER,
     gap = (max(0.0, ub - lb) / max(1.0, abs(ub))
            if math.isfinite(lb) and math.isfinite(ub) else None)
     return make_solution(
-        scenario, None if choice is None else choice.tolist(), None, NAME, status,
-        time.perf_counter() - t0, lower_bound=lb if math.isfinite(lb) else None,
+        scenario, None if choice is None else choice.tolist(), None, solver=NAME,
+        status=status, wall_time_s=time.perf_counter() - t0,
+        lower_bound=lb if math.isfinite(lb) else None,
         upper_bound=ub if math.isfinite(ub) else None, gap=gap, iterations=iterations)
 
 
