@@ -19,13 +19,14 @@ import numpy as np
 
 from offload_gym.datasets import DatasetSpec, build_dataset, load
 from offload_gym.evaluation import evaluate_policy, get_policy, to_markdown
-from offload_gym.evaluation.experiments import generalisation_matrix, vec_success_vs_speed
+from offload_gym.evaluation.experiments import generalisation_matrix
 from offload_gym.evaluation.plots import (
     plot_heatmap,
     plot_metric_vs_size,
     plot_scale_table,
     plot_success_vs_speed,
 )
+from offload_gym.vec.experiments import success_vs_speed
 
 REPO = Path(__file__).resolve().parent.parent
 SPEEDS_MPS = [13, 14, 15, 16, 17, 18, 19]
@@ -59,8 +60,8 @@ def vec_figures(out: Path, data: Path, fast: bool) -> None:
     # Fig. 3: success rate vs speed, with and without MobCheck
     policies = [_policy("vec", k, v) for k, v in FIG3_METHODS.items()]
     speeds = SPEEDS_MPS[::3] if fast else SPEEDS_MPS
-    results = {preset: vec_success_vs_speed(policies, preset, speeds, n_rsus=20,
-                                            count=count, seed=3)
+    results = {preset: success_vs_speed(policies, preset, speeds, n_rsus=20,
+                                        count=count, seed=3)
                for preset in ("kato2025", "mobility_stress")}
     print(plot_success_vs_speed(results, speeds, out / "vec_success_vs_speed.png"))
 

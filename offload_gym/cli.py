@@ -479,9 +479,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", default="test", choices=["train", "val", "test", "all"])
     ev.add_argument("--limit", type=int, default=None, help="first N instances only")
     ev.add_argument("--out", default=None, help="write metrics.csv and metrics.md here")
-    ev.add_argument("--reference", default="optimal",
-                    choices=["optimal", "equal_finish", "equal_finish_mobcheck"],
-                    help="vec: which stored optimum the ratio divides by")
+    ev.add_argument("--reference", default="optimal", metavar="LABEL_SET",
+                    help="which stored label set the ratio divides by (default optimal); "
+                         "one of the dataset's problem's label sets (its dataset hooks' "
+                         "LABEL_SETS)")
     ev.add_argument("--single-samples", dest="single_samples", type=int, default=20,
                     help="instances timed one by one for batched policies")
     ev.add_argument("--plots", action="store_true", help="also write summary.png under --out")

@@ -111,7 +111,7 @@ class DatasetHooks(Protocol):
     ``decode(arrays, i)``: instance ``i`` of stored arrays as a validated Scenario;
     ``reference_cost(arrays, label_set)``: the labelled optimum per stored instance;
     ``generator_parameters(spec)``, ``labels_doc(spec)``: the dataset card's problem parts.
-    Optional: ``SIZE_FIELD``, ``check_size(spec)``, ``check_spec(spec)``,
+    Optional: ``SIZE_FIELD``, ``LABEL_SETS``, ``check_size(spec)``, ``check_spec(spec)``,
     ``command_args(spec)``, ``status_counts(arrays)``, ``solver_extras(spec)``,
     ``STAT_KEYS`` + ``metadata_extras(spec, records, stat_arrays)``, ``batch(arrays)``,
     ``torch_items(data, label_set, dtype, pad)``, ``pyg_graphs(data, label_set, dtype)``."""

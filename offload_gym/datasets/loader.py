@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from offload_gym.core.errors import ScenarioError
 from offload_gym.datasets.metadata import read_metadata
 from offload_gym.datasets.npzio import read_npz, sha256_file
 from offload_gym.datasets.spec import SPLITS, DatasetHooks, dataset_hooks, size_label
@@ -73,11 +74,24 @@ class LabelledDataset:
             raise TypeError("vec_batch() is for VEC datasets")
         return self.batch()
 
+    @property
+    def label_sets(self) -> tuple[str, ...]:
+        """The label sets of this dataset's problem (its dataset hooks' ``LABEL_SETS``)."""
+        return tuple(self.hooks.LABEL_SETS)
+
+    def check_label_set(self, label_set: str) -> str:
+        """``label_set`` if this dataset's problem has it, else ScenarioError naming the
+        ones it has."""
+        if label_set not in self.label_sets:
+            raise ScenarioError("label_set", f"{self.problem} datasets have the label sets "
+                                f"{', '.join(self.label_sets)}; got {label_set!r}")
+        return label_set
+
     def reference_cost(self, label_set: str = "optimal") -> np.ndarray:
-        """The certified optimum per instance (the problem's ``reference_cost`` hook): VEC
-        completion time of ``label_set`` (``optimal`` | ``equal_finish`` |
-        ``equal_finish_mobcheck``); LAENet cost."""
-        return self.hooks.reference_cost(self.arrays, label_set)
+        """The certified optimum per instance (the problem's ``reference_cost`` hook) of
+        one of :attr:`label_sets`: VEC completion time of ``label_set`` (``optimal`` |
+        ``equal_finish`` | ``equal_finish_mobcheck``); LAENet cost (``optimal``)."""
+        return self.hooks.reference_cost(self.arrays, self.check_label_set(label_set))
 
     def subset(self, limit: int | None) -> LabelledDataset:
         """The first ``limit`` instances (all if None)."""

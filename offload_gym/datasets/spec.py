@@ -47,6 +47,7 @@ REQUIRED_HOOKS = ("shard_arrays", "decode", "reference_cost", "generator_paramet
 # Optional dataset hooks and what a problem that does not define them gets.
 _OPTIONAL_HOOKS: dict[str, Any] = {
     "SIZE_FIELD": "size",
+    "LABEL_SETS": ("optimal",),
     "STAT_KEYS": (),
     "check_size": _default_check_size,
     "check_spec": lambda spec: None,
@@ -69,6 +70,8 @@ class DatasetHooks:
     (the dataset card's ``generator`` and ``labels``).
 
     Optional: ``SIZE_FIELD`` (the spec field holding the size, default ``size``),
+    ``LABEL_SETS`` (the ``label_set`` names ``reference_cost`` takes, default
+    ``("optimal",)``; ``offload-gym evaluate --reference`` offers these),
     ``check_size(spec)`` / ``check_spec(spec)`` (raise ScenarioError naming the field),
     ``command_args(spec) -> (size_flags, trailing_flags)``, ``status_counts(arrays)``,
     ``solver_extras(spec)``, ``STAT_KEYS`` + ``metadata_extras(spec, records,

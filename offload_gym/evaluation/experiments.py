@@ -1,36 +1,24 @@
-"""Small experiments behind the figures: success rate vs speed (KATO Fig. 3) and
-cross-size / cross-scale generalisation (KATO Fig. 6, GADSG Fig. 6).
+"""Small problem-agnostic experiments behind the figures: cross-size / cross-scale
+generalisation (KATO Fig. 6, GADSG Fig. 6). A problem's own experiments live with it
+(VEC's success rate vs speed, KATO Fig. 3: :mod:`offload_gym.vec.experiments`).
 
 Every output goes through the problem's ``evaluate()`` (via :mod:`metrics`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
+from offload_gym.core.deprecation import moved
 from offload_gym.evaluation.harness import evaluate_policy
 
-
-def vec_success_vs_speed(policies: Sequence[Any], preset: str, speeds_mps: Sequence[float],
-                         n_rsus: int = 20, count: int = 200, seed: int = 0
-                         ) -> dict[str, np.ndarray]:
-    """Task success rate of each policy on fresh instances of ``preset`` at each speed.
-    Returns ``{policy.name: rates[len(speeds)]}``."""
-    from offload_gym.vec.evaluate import evaluate
-    from offload_gym.vec.generator import generate_batch
-
-    out = {p.name: np.zeros(len(speeds_mps)) for p in policies}
-    for k, v in enumerate(speeds_mps):
-        scs = generate_batch(count, n_rsus, preset, seed + k, speed_mps=float(v)).scenarios()
-        for p in policies:
-            sols = p.act_batch(scs)
-            ok = [evaluate(s, sol.selected, sol.allocation_gbit).success
-                  for s, sol in zip(scs, sols, strict=True)]
-            out[p.name][k] = float(np.mean(ok))
-    return out
+# Deprecated names (one release): reading one warns and returns the moved object.
+__getattr__ = moved(__name__, {
+    "vec_success_vs_speed": "offload_gym.vec.experiments:success_vs_speed",
+})
 
 
 def generalisation_matrix(policies_by_train: Mapping[str, Any | Callable[[], Any]],

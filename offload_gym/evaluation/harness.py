@@ -72,6 +72,7 @@ def evaluate_policies(policies: Sequence[str], data_dirs: Sequence[str | Path], 
     rows = []
     for directory in data_dirs:
         ds = load(directory, split).subset(limit)
+        ds.check_label_set(label_set)  # before any policy runs
         scs = ds.scenarios()
         for spec in policies:
             policy = get_policy(ds.problem, spec, **(policy_kwargs or {}))

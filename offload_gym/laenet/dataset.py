@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
 # The DatasetSpec field that holds a LAENet dataset's size (the scale name).
 SIZE_FIELD = "scale"
+LABEL_SETS = ("optimal",)  # one label set: the labelling solver's answer
 # Arrays of every shard that the metadata's problem part reads (feature / generator stats).
 STAT_KEYS = ("feat_j_loc", "feat_j_tr_max", "feat_j_exe_max", "gen_n_rejected",
              "gen_n_user_redraws")

@@ -52,6 +52,7 @@ VEC_LABEL_SETS: dict[str, tuple[str, bool]] = {
     "equal_finish": ("equal_finish", False),
     "equal_finish_mobcheck": ("equal_finish", True),
 }
+LABEL_SETS: tuple[str, ...] = tuple(VEC_LABEL_SETS)  # what `evaluate --reference` offers
 # generator override -> its `offload-gym dataset` flag
 _OVERRIDE_FLAGS = {"speed_mps": "--speed", "deadline_s": "--deadline",
                    "bandwidth_hz": "--bandwidth"}

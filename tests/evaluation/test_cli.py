@@ -63,3 +63,38 @@ def test_unknown_policy_and_missing_data_exit_2(data, tmp_path, capsys):
     assert main(["evaluate", "--policy", "nope", "--data", str(data / "vec")]) == 2
     assert "unknown policy" in capsys.readouterr().err
     assert main(["evaluate", "--policy", "exact", "--data", str(tmp_path / "none")]) == 2
+
+
+@pytest.mark.parametrize("problem, good, bad", [
+    ("vec", ("optimal", "equal_finish", "equal_finish_mobcheck"), "nonsense"),
+    ("laenet", ("optimal",), "equal_finish"),  # a VEC label set: LAENet has one label set
+])
+def test_reference_choices_come_from_the_datasets_problem(data, capsys, monkeypatch, problem,
+                                                         good, bad):
+    from offload_gym.datasets import load
+    from offload_gym.datasets.spec import dataset_hooks
+    from offload_gym.evaluation import registry
+
+    assert dataset_hooks(problem).LABEL_SETS == good
+    assert load(data / problem, "test").label_sets == good
+    ran = []
+    real = registry.get_policy
+    monkeypatch.setattr(registry, "get_policy", lambda *a, **k: ran.append(a) or real(*a, **k))
+    assert main(["evaluate", "--policy", "random", "--data", str(data / problem),
+                 "--reference", bad]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and not ran, err  # refused before any policy runs
+    assert f"label_set: {problem} datasets have the label sets {', '.join(good)}; " \
+           f"got {bad!r}" in err
+    assert main(["evaluate", "--policy", "random", "--data", str(data / problem),
+                 "--reference", good[-1], "--limit", "3", "--single-samples", "0"]) == 0
+    assert ran  # the policy ran this time
+
+
+def test_a_problem_without_label_sets_gets_optimal():
+    from offload_gym.datasets.spec import DatasetHooks
+
+    class Hooks:  # a dataset hooks module that names no LABEL_SETS
+        pass
+
+    assert DatasetHooks(Hooks()).LABEL_SETS == ("optimal",)
