@@ -120,6 +120,16 @@ class VecEnvBase(OffloadEnv):
 
         return solve_exact(sc, rule=self.rule, mobcheck=self.mobcheck)
 
+    def optimum_solution(self) -> Solution:
+        """The certified optimum of the current scenario, as ``solve_exact`` gives it with
+        the env's rule and MobCheck flavour, taken from the pool's optima (solved for the
+        whole pool in one batched call on first use, bit-identical per instance)."""
+        ep = self._require_episode()
+        if ep.optimum is None:
+            optima = ep.pool.solve_optima(self.rule, self.mobcheck)
+            ep.optimum = optima.solution(ep.i, ep.scenario, ep.phys)
+        return ep.optimum
+
     def _render_args(self) -> tuple[Any, ...]:
         return self._ep.scenario, self._ep.phys
 
@@ -190,10 +200,11 @@ class VecEnvBase(OffloadEnv):
         t_eff = ep.fail_time_s if failed else t
         info.update(completion_time_s=t, success=not failed, failed=failed,
                     selected=tuple(np.flatnonzero(mask).tolist()))
-        if self.compute_optimum:
-            opt = self.optimum_solution()
-            t_opt = self._effective(opt.completion_time_s, opt.success)
-            info.update(optimum_time_s=opt.completion_time_s, optimum_success=opt.success,
+        if self.compute_optimum:  # the pool's optima, solved in one batched call
+            optima = ep.pool.solve_optima(self.rule, self.mobcheck)
+            t_opt_s, opt_success = optima.completion_time_s[ep.i], optima.success[ep.i]
+            t_opt = self._effective(t_opt_s, opt_success)
+            info.update(optimum_time_s=t_opt_s, optimum_success=opt_success,
                         optimality_ratio=t_eff / t_opt,
                         max_return=(self._effective(ep.local_time_s, ep.local_time_s
                                                     <= ep.deadline_s) - t_opt) / ep.scale)

@@ -7,6 +7,9 @@ pool, with Python-float copies for the per-step arithmetic.
 
 from __future__ import annotations
 
+import dataclasses
+import time
+
 import numpy as np
 
 from offload_gym.core.errors import ScenarioError
@@ -19,7 +22,7 @@ from offload_gym.vec.solution import Solution
 DEFAULT_POOL_SIZE = 256
 INV_COST_POOL_ELEMENTS = 1 << 18  # a pool precomputes 1/c_i(m) up to 2 MB of float64
 POOLS_BYTES = 64 << 20  # all pools of an env together stay under about this size
-__all__ = ["DEFAULT_POOL_SIZE", "Episode", "Pool", "inverse_costs", "pool_instances"]
+__all__ = ["DEFAULT_POOL_SIZE", "Episode", "Pool", "PoolOptima", "inverse_costs", "pool_instances"]
 
 
 def inverse_costs(beta: np.ndarray, tau: np.ndarray) -> np.ndarray:
@@ -38,6 +41,43 @@ def pool_instances(pool_size: int, n_range: tuple[int, int], n_max: int) -> int:
     n_pools = n_range[1] - n_range[0] + 1
     per_instance = 64 * (n_max + 1) + 120 * n_range[1]
     return int(min(pool_size, max(1, POOLS_BYTES // (n_pools * per_instance))))
+
+
+@dataclasses.dataclass(frozen=True)
+class PoolOptima:
+    """The certified optima of a pool's instances as arrays (leading axis = instance)."""
+
+    selected_mask: np.ndarray     # bool [B, n]
+    allocation_gbit: np.ndarray   # [B, 1 + n]
+    completion_time_s: list[float]
+    success: list[bool]
+    rule: str
+    mobcheck: bool
+    wall_time_s: float            # of the whole batch
+
+    @classmethod
+    def solve(cls, phys: VecPhysics, rule: str, mobcheck: bool) -> PoolOptima:
+        from offload_gym.vec.allocation import allocate
+        from offload_gym.vec.evaluate import evaluate_arrays
+        from offload_gym.vec.solvers.exact import exact_masks
+
+        start = time.perf_counter()
+        masks = exact_masks(phys, rule, mobcheck)
+        alloc = allocate(phys, masks, rule).allocation_gbit
+        t, success = evaluate_arrays(phys, masks, alloc)
+        return cls(readonly(masks), readonly(np.asarray(alloc)), np.asarray(t).tolist(),
+                   np.asarray(success, dtype=bool).tolist(), rule, mobcheck,
+                   time.perf_counter() - start)
+
+    def solution(self, i: int, scenario: Scenario, phys: VecPhysics) -> Solution:
+        """Instance ``i``'s optimum as the ``Solution`` ``solve_exact`` returns (its
+        ``wall_time_s``: the batch's wall time per instance)."""
+        from offload_gym.vec.evaluate import make_solution
+
+        return make_solution(scenario, self.selected_mask[i], self.allocation_gbit[i],
+                             rule=self.rule, solver="exact",
+                             wall_time_s=self.wall_time_s / len(self.success),
+                             mobcheck=self.mobcheck, phys=phys)
 
 
 class Pool:
@@ -83,6 +123,17 @@ class Pool:
             g.node_features, g.edge_features, g.allowed)
         self.deadline_feat = g.deadline_feat
         self.node_mask, self.edge_index, self.edge_mask = g.node_mask, g.edge_index, g.edge_mask
+        self.optima: PoolOptima | None = None  # set by solve_optima()
+
+    def solve_optima(self, rule: str, mobcheck: bool) -> PoolOptima:
+        """The certified optimum of every instance of the pool in one batched call
+        (:func:`~offload_gym.vec.solvers.exact.exact_masks` on the pool's physics, then
+        ``allocate`` and ``evaluate_arrays``): bit-identical to ``solve_exact`` per
+        scenario (selection, allocation, time, success; tests/envs/test_optimum_batched.py).
+        Kept on the pool; computed once."""
+        if self.optima is None:
+            self.optima = PoolOptima.solve(self.phys, rule, mobcheck)
+        return self.optima
 
     @classmethod
     def of(cls, scenario: Scenario, n_max: int, mobcheck: bool) -> Pool:
