@@ -248,7 +248,11 @@ class OffloadEnv(gym.Env):
     def optimum_solution(self) -> Any:
         """The certified optimum of the current scenario (the problem's ``_solve_optimum``),
         cached per scenario of a fixed set."""
-        ep = self._require_episode()
+        return self._optimum_of(self._require_episode())
+
+    def _optimum_of(self, ep: Any) -> Any:
+        """The certified optimum of episode ``ep`` (the current one or an earlier one whose
+        info is read late), cached on the episode and per scenario of a fixed set."""
         if ep.optimum is None:
             if ep.index is not None and ep.index in self._opt_cache:
                 ep.optimum = self._opt_cache[ep.index]

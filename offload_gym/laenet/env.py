@@ -200,7 +200,7 @@ class LaenetOffloadEnv(LaenetEnvBase):
         self._k_end = self._k
         self._k = self._ep.n_users
         self._set_current()
-        out = {**self._info(), **info, **self._optimum_info(self._cost)}
+        out = self._final_info({**self._info(), **info}, self._cost)
         reward = self._reward(prev, self._cost, -(self._cost - prev))
         return self._obs(), reward, True, False, out
 
@@ -286,7 +286,7 @@ class LaenetAssignEnv(LaenetEnvBase):
                     validity=FAILED if sol is None else sol.validity)
         if self.solution_info:
             info["solution"] = sol if sol is not None else self._solution(None)
-        info.update(self._optimum_info(self._cost))
+        info = self._final_info(info, self._cost)
         return self._obs(), self._reward(0.0, self._cost, -self._cost), True, False, info
 
     def _render_state(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import numpy as np
 from offload_gym.core.env import OffloadEnv, RewardFn
 from offload_gym.core.env_args import check_choice, check_int, check_optional_int
 from offload_gym.core.errors import ScenarioError
+from offload_gym.core.lazy_info import LazyInfo
 from offload_gym.core.status import Status
 from offload_gym.laenet import episode as episodes
 from offload_gym.laenet import observation, reward
@@ -36,7 +37,10 @@ DEFAULT_POOL_SIZE = 256  # generated instances per generate_pool call
 # heuristic's cost would make ``optimality_ratio`` meaningless)
 OPTIMUM_SOLVERS = ("exact", "brute", "pyomo")
 UNDECIDED = -2
-__all__ = ["DEFAULT_POOL_SIZE", "OPTIMUM_SOLVERS", "UNDECIDED", "LaenetEnvBase"]
+# the final info's entries that need the certified optimum (computed on first read)
+OPTIMUM_KEYS = ("optimum_cost", "optimality_ratio", "max_return", "optimum_status")
+__all__ = ["DEFAULT_POOL_SIZE", "OPTIMUM_KEYS", "OPTIMUM_SOLVERS", "UNDECIDED",
+           "LaenetEnvBase"]
 
 
 class LaenetEnvBase(OffloadEnv):
@@ -143,11 +147,12 @@ class LaenetEnvBase(OffloadEnv):
         the optimum is not computed or not known); always finite."""
         return episodes.lower_bound_cost(self._require_episode())
 
-    def _known_optimum(self) -> Solution | None:
-        """The optimum when computed and certified (an infeasible scenario has none)."""
+    def _known_optimum(self, ep: Episode | None = None) -> Solution | None:
+        """The optimum of ``ep`` (default: the current episode) when computed and certified
+        (an infeasible scenario has none)."""
         if not self.compute_optimum:
             return None
-        opt = self.optimum_solution()
+        opt = self._optimum_of(self._require_episode() if ep is None else ep)
         return opt if opt.status == Status.OPTIMAL and np.isfinite(opt.cost) else None
 
     def failure_cost(self) -> float:
@@ -156,15 +161,29 @@ class LaenetEnvBase(OffloadEnv):
         opt = self._known_optimum()
         return FAILURE_RATIO * (opt.cost if opt is not None else self.lower_bound_cost())
 
-    def _optimum_info(self, cost: float) -> dict[str, Any]:
+    def _optimum_info(self, cost: float, ep: Episode | None = None) -> dict[str, Any]:
+        """The optimum's entries of the final info (solves the optimum if not known yet)."""
         if not self.compute_optimum:
             return {}
-        opt = self._known_optimum()
+        ep = self._require_episode() if ep is None else ep
+        opt = self._known_optimum(ep)
         if opt is None:  # e.g. a hand-made scenario whose forced users cannot be packed
             return {"optimum_cost": None, "optimality_ratio": None, "max_return": None,
-                    "optimum_status": str(self.optimum_solution().status)}
+                    "optimum_status": str(self._optimum_of(ep).status)}
         return {"optimum_cost": opt.cost, "optimality_ratio": cost / opt.cost,
                 "max_return": -opt.cost, "optimum_status": str(opt.status)}
+
+    def _final_info(self, info: dict[str, Any], cost: float) -> dict[str, Any]:
+        """``info`` plus the optimum's entries (OPTIMUM_KEYS) when ``compute_optimum``: a
+        :class:`~offload_gym.core.lazy_info.LazyInfo` whose entries are solved on first read
+        (the same values; a training loop that never reads them never pays the exact
+        solve). Known already (a failure cost used it): filled at once."""
+        if not self.compute_optimum:
+            return info
+        ep = self._require_episode()
+        if ep.optimum is not None or (ep.index is not None and ep.index in self._opt_cache):
+            return {**info, **self._optimum_info(cost, ep)}
+        return LazyInfo(info, OPTIMUM_KEYS, lambda: self._optimum_info(cost, ep))
 
     def raw_features(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The spec's raw SI graph features of the current scenario: node features

@@ -70,3 +70,63 @@ def test_vec_pool_optima_solved_once_per_pool():
     optima = pool.optima
     assert optima is not None and len(optima.success) == 32
     assert pool.solve_optima(env.rule, env.mobcheck) is optima
+
+
+def _laenet_episodes(env_id: str, n: int, seed: int, **kwargs):
+    """(final info, scenario, cost) of ``n`` random masked episodes; the infos are read
+    only after all episodes ran (so the env has moved on when the lazy optimum is solved)."""
+    env = gym.make(env_id, scale="gs2_gu4_au2", **kwargs).unwrapped
+    rng = np.random.default_rng(seed)
+    obs, _ = env.reset(seed=seed)
+    out = []
+    while len(out) < n:
+        obs, _, term, trunc, info = env.step(_random_masked(env, obs, rng))
+        if term or trunc:
+            out.append((info, env.scenario))
+            obs, _ = env.reset()
+    return env, out
+
+
+@pytest.mark.parametrize("env_id", ["offload_gym/LAENet-v0", "offload_gym/LAENetAssign-v0"])
+def test_laenet_ratio_is_lazy_and_certified(env_id, monkeypatch):
+    from offload_gym.core.lazy_info import LazyInfo
+    from offload_gym.core.registry import get_solver
+    from offload_gym.laenet.env_base import OPTIMUM_KEYS, LaenetEnvBase
+
+    calls = []
+    solve = LaenetEnvBase._solve_optimum
+    monkeypatch.setattr(LaenetEnvBase, "_solve_optimum",
+                        lambda self, sc: calls.append(sc) or solve(self, sc))
+    _, eps = _laenet_episodes(env_id, 12, seed=5)
+    pending = [info for info, _ in eps if isinstance(info, LazyInfo) and info.pending]
+    assert len(calls) == len(eps) - len(pending) and pending  # failures solved it already
+    assert all(k in info for info, _ in eps for k in OPTIMUM_KEYS)
+    exact = get_solver("laenet", "exact")
+    for info, sc in eps:
+        opt = exact(sc)
+        assert info["optimum_cost"] == opt.cost
+        assert info["optimality_ratio"] == info["cost"] / opt.cost
+        assert info["max_return"] == -opt.cost and info["optimum_status"] == str(opt.status)
+    assert len(calls) == len(eps)  # each optimum solved once
+
+
+def test_laenet_lazy_info_reads_like_the_eager_dict():
+    import copy
+    import pickle
+
+    _, eps = _laenet_episodes("offload_gym/LAENet-v0", 4, seed=1)
+    infos = [info for info, _ in eps]
+    views = [dict(infos[0]), {**infos[1]}, pickle.loads(pickle.dumps(infos[2])),
+             copy.deepcopy(infos[3])]
+    for info, view in zip(infos, views, strict=True):
+        assert type(view) is dict and view == info and not info.pending
+        assert view["optimality_ratio"] == info["optimality_ratio"] > 0
+
+
+def test_laenet_fixed_set_optimum_cached_across_laps():
+    from offload_gym.laenet import generate_batch
+
+    scs = generate_batch(3, "gs2_gu4_au2", seed=7)
+    env, eps = _laenet_episodes("offload_gym/LAENet-v0", 6, seed=0, scenarios=scs)
+    ratios = [info["optimality_ratio"] for info, _ in eps]
+    assert len(env._opt_cache) == 3 and all(r >= 1 - 1e-9 for r in ratios)
