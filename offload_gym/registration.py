@@ -34,7 +34,12 @@ ENV_IDS: dict[str, str] = {
     f"{NAMESPACE}/LAENetAssign-v0": "offload_gym.laenet.env:LaenetAssignEnv",
     f"{NAMESPACE}/VECStream-v0": "offload_gym.vec.stream.env:VecStreamEnv",
 }
-__all__ = ["ENV_IDS", "NAMESPACE", "register_envs"]
+# native vector envs: gym.make_vec(id, num_envs=B, vectorization_mode="vector_entry_point")
+VECTOR_ENTRY_POINTS: dict[str, str] = {
+    f"{NAMESPACE}/VEC-v0": "offload_gym.vec.vector_env:VecOffloadVectorEnv",
+    f"{NAMESPACE}/VECSelect-v0": "offload_gym.vec.vector_env:VecSelectVectorEnv",
+}
+__all__ = ["ENV_IDS", "NAMESPACE", "VECTOR_ENTRY_POINTS", "register_envs"]
 
 
 def register_envs(env_ids: Mapping[str, str] | None = None) -> None:
@@ -42,7 +47,8 @@ def register_envs(env_ids: Mapping[str, str] | None = None) -> None:
     that is not registered yet (idempotent)."""
     for env_id, entry_point in (ENV_IDS if env_ids is None else env_ids).items():
         if env_id not in gym.registry:
-            gym.register(id=env_id, entry_point=entry_point, disable_env_checker=False)
+            gym.register(id=env_id, entry_point=entry_point, disable_env_checker=False,
+                         vector_entry_point=VECTOR_ENTRY_POINTS.get(env_id))
 
 
 register_envs()
