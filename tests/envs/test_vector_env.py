@@ -105,3 +105,38 @@ def test_vector_env_spaces_and_errors():
     with pytest.raises(ValueError, match="rule"):
         gym.make_vec("offload_gym/VECSelect-v0", num_envs=2,
                      vectorization_mode="vector_entry_point", rule="nope")
+
+
+def test_sb3_adapter_autoreset_and_masks():
+    import offload_gym as og
+
+    venv = og.make_sb3_vec("offload_gym/VEC-v0", n_envs=4, n_rsus=4, pool_size=4, **LEAN)
+    venv.seed(5)
+    obs = venv.reset()
+    assert obs["node_features"].shape[0] == 4
+    masks = np.stack(venv.env_method("action_masks"))  # sb3-contrib's get_action_masks
+    assert masks.shape == (4, 2) and venv.has_attr("action_masks")
+    finished = 0
+    for _ in range(40):
+        actions = np.array([np.flatnonzero(m)[-1] for m in np.stack(venv.env_method(
+            "action_masks"))])
+        obs, _rewards, dones, infos = venv.step(actions)
+        for i in np.flatnonzero(dones):
+            term = infos[i]["terminal_observation"]
+            assert term["decision_index"] == 0 and obs["global_features"][i][2] == 0.0
+            assert "completion_time_s" in infos[i] and "failed" in infos[i]
+            finished += 1
+    assert finished >= 4 * 40 // 5
+
+
+def test_maskable_ppo_learns_on_native_vector_env():
+    pytest.importorskip("sb3_contrib")
+    from sb3_contrib import MaskablePPO
+
+    import offload_gym as og
+
+    env = og.make_sb3_vec("offload_gym/VEC-v0", n_envs=16, n_rsus=5, **LEAN)
+    model = MaskablePPO("MultiInputPolicy", env, n_steps=64, batch_size=256, n_epochs=1,
+                        seed=0, device="cpu")
+    model.learn(2048)
+    assert model.num_timesteps >= 2048
