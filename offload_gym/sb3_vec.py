@@ -100,7 +100,7 @@ def _info_rows(info: dict[str, Any], num_envs: int) -> list[dict[str, Any]]:
 def make_sb3_vec(env_id: str, n_envs: int = 64, **kwargs: Any) -> NativeSB3VecEnv:
     """An SB3 ``VecEnv`` of ``n_envs`` sub-envs of ``env_id``'s native vector env (the
     single env's kwargs)."""
-    import offload_gym  # noqa: F401  (registers the ids)
+    import offload_gym.registration  # noqa: F401  (registers the ids)
 
     venv = gym.make_vec(env_id, num_envs=n_envs, vectorization_mode="vector_entry_point",
                         autoreset_mode=gym.vector.AutoresetMode.SAME_STEP, **kwargs)
