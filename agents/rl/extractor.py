@@ -18,6 +18,13 @@ It works with ``"MultiInputPolicy"`` of SB3's PPO and of sb3-contrib's ``Maskabl
     policy_kwargs = dict(features_extractor_class=GraphExtractor,
                          features_extractor_kwargs=dict(hidden=32, pointer_slots=[0, 1, 2, 3]))
 
+``dense=True`` runs the same network on the padded tensors instead (:func:`dense_gatv2`:
+per-sample edge lists [B, E] with ``edge_mask``, padded nodes masked out of the attention
+softmax and the pools; no unpadding, no ragged batch), with the same parameters and equal
+outputs (max abs difference <= 1e-5, tests/agents/test_extractor_dense.py). The default is
+``dense=False`` (the PyG path the shipped checkpoints were trained with), so a checkpoint's
+saved kwargs rebuild the path it was trained with.
+
 SB3 preprocesses observations before the extractor: ``Discrete`` becomes one-hot (so
 ``decision_index`` arrives as [B, N_max]), ``MultiBinary`` and integer ``Box`` become float.
 """
@@ -87,6 +94,57 @@ def unpad_batch(obs: Mapping[str, torch.Tensor]) -> GraphBatch:
                       decision=decision, slot=slot, new_id=new_id, num_graphs=bsz)
 
 
+def _scatter_sum(src: torch.Tensor, index: torch.Tensor, n_nodes: int) -> torch.Tensor:
+    """Sum of ``src`` [B, E, ...] into [B, n_nodes, ...] at ``index`` [B, E] (per sample)."""
+    shape = (src.shape[0], n_nodes, *src.shape[2:])
+    idx = index.reshape(*index.shape, *([1] * (src.dim() - 2))).expand_as(src)
+    return src.new_zeros(shape).scatter_add_(1, idx, src)
+
+
+def _gather_nodes(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``x`` [B, N, ...] at node ``index`` [B, E] -> [B, E, ...]."""
+    idx = index.reshape(*index.shape, *([1] * (x.dim() - 2))).expand(
+        *index.shape, *x.shape[2:])
+    return torch.gather(x, 1, idx)
+
+
+def dense_gatv2(conv: GATv2Conv, h: torch.Tensor, src: torch.Tensor, dst: torch.Tensor,
+                valid: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
+    """PyG's ``GATv2Conv`` (``share_weights=False``, ``concat=True``, ``add_self_loops=True``,
+    ``fill_value="mean"``, no dropout) on padded tensors, with ``conv``'s parameters.
+
+    ``h`` [B, N, D] node inputs, ``src`` / ``dst`` [B, E] node slots of each edge, ``valid``
+    [B, E] (real edge; self loops excluded, as PyG removes them before adding its own),
+    ``e`` [B, E, D] edge inputs. Every node gets a self loop whose edge input is the mean of
+    its valid incoming edges' (0 without any); the attention softmax runs over each target's
+    valid incoming edges and its self loop. Returns [B, N, heads * out_channels]; rows of
+    padded nodes are finite and meaningless (mask them)."""
+    bsz, n_nodes, _ = h.shape
+    heads, ch = conv.heads, conv.out_channels
+    x_l = conv.lin_l(h).view(bsz, n_nodes, heads, ch)   # source side (messages)
+    x_r = conv.lin_r(h).view(bsz, n_nodes, heads, ch)   # target side
+    w = valid.to(h.dtype)
+    count = _scatter_sum(w, dst, n_nodes)
+    loop_e = _scatter_sum(e * w[..., None], dst, n_nodes) / count.clamp(min=1.0)[..., None]
+    att = conv.att.view(1, 1, heads, ch)
+    x_j = _gather_nodes(x_l, src)
+    edge_in = _gather_nodes(x_r, dst) + x_j + conv.lin_edge(e).view(bsz, -1, heads, ch)
+    logit_e = (nn.functional.leaky_relu(edge_in, conv.negative_slope) * att).sum(-1)
+    loop_in = x_r + x_l + conv.lin_edge(loop_e).view(bsz, n_nodes, heads, ch)
+    logit_l = (nn.functional.leaky_relu(loop_in, conv.negative_slope) * att).sum(-1)
+    logit_e = logit_e.masked_fill(~valid[..., None], float("-inf"))
+    top = logit_l.scatter_reduce(1, dst[..., None].expand(-1, -1, heads), logit_e, "amax",
+                                 include_self=True)  # [B, N, H]: softmax shift per target
+    exp_e = torch.exp(logit_e - _gather_nodes(top, dst))  # 0 on invalid edges
+    exp_l = torch.exp(logit_l - top)
+    denom = exp_l + _scatter_sum(exp_e, dst, n_nodes) + 1e-16  # PyG softmax's epsilon
+    alpha_e = exp_e / _gather_nodes(denom, dst)
+    out = (exp_l / denom)[..., None] * x_l + _scatter_sum(alpha_e[..., None] * x_j, dst,
+                                                          n_nodes)
+    out = out.reshape(bsz, n_nodes, heads * ch)
+    return out if conv.bias is None else out + conv.bias
+
+
 def _mlp(sizes: Sequence[int]) -> nn.Sequential:
     layers: list[nn.Module] = []
     for a, b in pairwise(sizes):
@@ -104,12 +162,18 @@ class GraphExtractor(BaseFeaturesExtractor):
     :param features_dim: output width.
     :param pointer_slots: node slots whose embedding and (decided node -> slot) raw edge
         features are appended (with a "present" flag); None = none.
+    :param dense: run on the padded tensors (:func:`dense_gatv2`, masks instead of ragged
+        graphs); the same parameters and equal outputs (<= 1e-5), so a model may switch
+        paths after training (``set_dense``). Default False: the PyG path.
     """
 
     def __init__(self, observation_space: spaces.Dict, hidden: int = 32, n_layers: int = 2,
                  heads: int = 2, features_dim: int = 64,
-                 pointer_slots: Sequence[int] | None = None) -> None:
+                 pointer_slots: Sequence[int] | None = None, dense: bool = False) -> None:
         super().__init__(observation_space, features_dim)
+        if not isinstance(dense, bool):
+            raise ValueError(f"dense must be a bool, got {dense!r}")
+        self.dense = dense
         n_feat = observation_space["node_features"].shape[1]
         e_feat = observation_space["edge_features"].shape[1]
         g_feat = observation_space["global_features"].shape[0]
@@ -136,7 +200,13 @@ class GraphExtractor(BaseFeaturesExtractor):
             h = norm(h + torch.relu(conv(h, g.edge_index, e)))
         return h
 
+    def set_dense(self, dense: bool) -> None:
+        """Switch between the dense and the PyG path (same parameters)."""
+        self.dense = bool(dense)
+
     def forward(self, observations: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        if self.dense:
+            return self.forward_dense(observations)
         g = unpad_batch(observations)
         h = self.encode(g)
         bsz = g.num_graphs
@@ -149,6 +219,32 @@ class GraphExtractor(BaseFeaturesExtractor):
             parts.append(self._pointers(observations, g, h_pad))
         return self.head(torch.cat(parts, dim=1))
 
+    def forward_dense(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """The forward pass on the padded tensors (``dense=True``): the same network and
+        parameters as :meth:`forward`'s PyG path, masks instead of unpadding."""
+        nf = obs["node_features"]
+        bsz, n_max, _ = nf.shape
+        node_mask = obs["node_mask"].reshape(bsz, n_max) > 0.5
+        ei = obs["edge_index"].reshape(bsz, 2, -1).long()
+        src, dst = ei[:, 0, :], ei[:, 1, :]
+        valid = (obs["edge_mask"].reshape(bsz, -1) > 0.5) & (src != dst)
+        h = torch.relu(self.node_in(nf))
+        e = torch.relu(self.edge_in(obs["edge_features"]))
+        for conv, norm in zip(self.convs, self.norms, strict=True):
+            h = norm(h + torch.relu(dense_gatv2(conv, h, src, dst, valid, e)))
+        keep = node_mask[..., None]
+        h = torch.where(keep, h, torch.zeros_like(h))  # padded nodes: 0 (as PyG's index -1)
+        count = node_mask.sum(dim=1, keepdim=True).to(h.dtype)
+        mean = h.sum(dim=1) / count.clamp(min=1.0)
+        mx = torch.where(keep, h, torch.full_like(h, float("-inf"))).amax(dim=1)
+        mx = torch.where(count > 0, mx, torch.zeros_like(mx))
+        rows = torch.arange(bsz, device=nf.device)
+        dec = h[rows, decision_slots(obs, n_max).clamp(0, n_max - 1)]
+        parts = [mean, mx, dec, self.global_in(obs["global_features"])]
+        if self.pointer_slots:
+            parts.append(self._pointer_parts(obs, h[:, self.pointer_slots]))
+        return self.head(torch.cat(parts, dim=1))
+
     def _pointers(self, obs: Mapping[str, torch.Tensor], g: GraphBatch,
                   h_pad: torch.Tensor) -> torch.Tensor:
         """Per pointer slot: its embedding, the raw features of edge (decided -> slot) (0 if
@@ -156,7 +252,14 @@ class GraphExtractor(BaseFeaturesExtractor):
         bsz, n_max = g.num_graphs, self.n_nodes
         slots = torch.tensor(self.pointer_slots, device=h_pad.device)
         ids = g.new_id.reshape(bsz, n_max)[:, slots]  # [B, P], -1 for padding
-        emb = h_pad[ids]  # [B, P, hidden]
+        return self._pointer_parts(obs, h_pad[ids])  # emb [B, P, hidden]
+
+    def _pointer_parts(self, obs: Mapping[str, torch.Tensor], emb: torch.Tensor
+                       ) -> torch.Tensor:
+        """``emb`` [B, P, hidden] (0 for padded slots) with, per pointer slot, the raw
+        features of edge (decided -> slot) and its present flag."""
+        bsz, n_max = emb.shape[0], self.n_nodes
+        slots = torch.tensor(self.pointer_slots, device=emb.device)
         ei = obs["edge_index"].reshape(bsz, 2, -1).long()
         em = obs["edge_mask"].reshape(bsz, -1) > 0.5
         dec = decision_slots(obs, n_max)
