@@ -35,7 +35,7 @@ BASIC = ["local", "nearest", "all", "myopic", "priced"]
 
 @pytest.fixture(scope="module")
 def short_traces():
-    preset = get_preset("contended", horizon_s=4.0)
+    preset = get_preset("contended", horizon_s=2.5)
     return [generate_trace(preset, seed) for seed in (11, 12)]
 
 

@@ -260,14 +260,15 @@ def stream_policy_names(available_only: bool = False) -> list[str]:
 
 
 def _available(needs: str) -> bool:
+    """Whether an optional dependency is installed (found, not imported: no torch import)."""
     if not needs:
         return True
+    from importlib.util import find_spec
+
     try:
-        importlib.import_module(needs)
-        importlib.import_module("torch")
-    except ImportError:
+        return all(find_spec(name) is not None for name in (needs, "torch"))
+    except (ImportError, ValueError):
         return False
-    return True
 
 
 def _parse_value(text: str) -> Any:
