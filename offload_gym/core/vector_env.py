@@ -111,6 +111,7 @@ class OffloadVectorEnv(gym.vector.VectorEnv):
                                                  for _ in range(self.num_envs)]
         self._autoreset = np.zeros(self.num_envs, dtype=bool)
         self._started = False
+        self.copy_obs = True  # False: observations are views of the env's buffers
 
     # ------------------------------------------------------------------ hooks
     def _drop_pools(self, rows: np.ndarray) -> None:
@@ -126,6 +127,7 @@ class OffloadVectorEnv(gym.vector.VectorEnv):
         raise NotImplementedError
 
     def _obs(self, copy: bool = True) -> dict[str, np.ndarray]:
+        """The batched observation (``copy=False``: views of the env's buffers)."""
         raise NotImplementedError
 
     def action_masks(self) -> np.ndarray:
@@ -154,7 +156,7 @@ class OffloadVectorEnv(gym.vector.VectorEnv):
         self._autoreset[:] = False
         self._started = True
         info = self._reset_rows(np.arange(self.num_envs))
-        return self._obs(), info.data
+        return self._obs(self.copy_obs), info.data
 
     def step(self, actions: Any) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray,
                                           np.ndarray, dict[str, Any]]:
@@ -176,12 +178,12 @@ class OffloadVectorEnv(gym.vector.VectorEnv):
             if resetting.size:
                 info.merge(self._reset_rows(resetting))
             self._autoreset = terminated | truncated
-            return self._obs(), rewards, terminated, truncated, info.data
+            return self._obs(self.copy_obs), rewards, terminated, truncated, info.data
         rows = np.arange(b)
         rewards[:], terminated[:], step_info = self._step_rows(rows, actions)
         done = np.flatnonzero(terminated | truncated)
         if done.size == 0:
-            return self._obs(), rewards, terminated, truncated, step_info.data
+            return self._obs(self.copy_obs), rewards, terminated, truncated, step_info.data
         final_obs = self._obs()
         final_info = InfoBatch(b)
         for key, arr in step_info.data.items():
@@ -198,7 +200,7 @@ class OffloadVectorEnv(gym.vector.VectorEnv):
         info.put("final_obs", done, [{k: v[i] for k, v in final_obs.items()} for i in done])
         info.data["final_info"], info.data["_final_info"] = final_info.data, \
             np.isin(np.arange(b), done)
-        return self._obs(), rewards, terminated, truncated, info.data
+        return self._obs(self.copy_obs), rewards, terminated, truncated, info.data
 
     def close_extras(self, **kwargs: Any) -> None:
         return None

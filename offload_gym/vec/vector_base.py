@@ -30,6 +30,17 @@ def _log(x: np.ndarray) -> np.ndarray:
     return np.fromiter(map(math.log, x.tolist()), dtype=np.float64, count=len(x))
 
 
+def _selected_tuples(mask: np.ndarray) -> list[tuple[int, ...]]:
+    """``tuple(np.flatnonzero(row).tolist())`` of every row of a bool [R, n] mask, with
+    one nonzero call for all rows."""
+    cols = np.nonzero(mask)[1].tolist()
+    out, pos = [], 0
+    for count in np.count_nonzero(mask, axis=1).tolist():
+        out.append(tuple(cols[pos:pos + count]))
+        pos += count
+    return out
+
+
 class VecVectorBase(OffloadVectorEnv):
     """What both VEC vector envs share: kwargs (checked by one single env), pools, the
     final timing and the per-episode extras."""
@@ -37,7 +48,8 @@ class VecVectorBase(OffloadVectorEnv):
     single_cls: type
 
     def __init__(self, num_envs: int = 1, n_rsus: int | tuple[int, int] = 20, *,
-                 autoreset_mode: Any = "NextStep", **kwargs: Any) -> None:
+                 autoreset_mode: Any = "NextStep", copy_obs: bool = True,
+                 **kwargs: Any) -> None:
         for key in _UNSUPPORTED:
             if kwargs.get(key) is not None:
                 raise ValueError(f"{key} is not supported by the native vector env (use "
@@ -53,6 +65,9 @@ class VecVectorBase(OffloadVectorEnv):
             raise ValueError("reward_fn must be a name of offload_gym.vec.reward.REWARD_FNS "
                              "for the native vector env (a callable needs one env per call)")
         self._init_vector(num_envs, kwargs.get("seed"), autoreset_mode)
+        if not isinstance(copy_obs, bool):
+            raise ValueError(f"copy_obs must be a bool, got {copy_obs!r}")
+        self.copy_obs = copy_obs
         self.n, self.n_max = lo, proto.n_rsus_max
         self.single_observation_space = proto.observation_space
         self.single_action_space = proto.action_space
@@ -72,6 +87,16 @@ class VecVectorBase(OffloadVectorEnv):
         self._mask = np.zeros((b, lo), dtype=bool)
         self._teff = np.zeros(b)
         self._gf = np.zeros((b, len(proto.observation_schema.GLOBAL_FEATURES)), FEATURE_DTYPE)
+
+    def _obs_dict(self, amask: np.ndarray, decision: np.ndarray, copy: bool
+                  ) -> dict[str, np.ndarray]:
+        """The observation dict over the env's buffers (copied unless ``copy`` is False;
+        views are overwritten by the next step / reset)."""
+        obs = {"node_features": self._nf, "node_mask": self._static["node_mask"],
+               "edge_index": self._static["edge_index"], "edge_features": self._ef,
+               "edge_mask": self._static["edge_mask"], "global_features": self._gf,
+               "action_mask": amask, "decision_index": decision}
+        return {k: v.copy() for k, v in obs.items()} if copy else obs
 
     def _static_of(self, key: str) -> np.ndarray:
         """node_mask / edge_index / edge_mask: the same for every instance with n RSUs (the
@@ -156,7 +181,7 @@ class VecVectorBase(OffloadVectorEnv):
         info.put("completion_time_s", rows, t)
         info.put("success", rows, ~failed)
         info.put("failed", rows, failed)
-        info.put("selected", rows, [tuple(np.flatnonzero(m).tolist()) for m in mask])
+        info.put("selected", rows, _selected_tuples(mask))
         if proto.compute_optimum:
             self._optimum_info(rows, t_eff, info)
         return t_eff

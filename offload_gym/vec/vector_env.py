@@ -37,7 +37,7 @@ class VecOffloadVectorEnv(VecVectorBase):
         self._k = np.zeros(b, dtype=np.int64)
         self._m = np.zeros(b, dtype=np.int64)
         self._asum = np.zeros((b, n + 1))
-        self._inv = np.zeros((b, n, n + 1))
+        self._m_grid = np.arange(1, n + 1, dtype=np.float64)
         self._min_exit = np.full(b, np.inf)
         self._time = np.zeros(b)
         self._succ = np.zeros(b, dtype=bool)
@@ -49,15 +49,10 @@ class VecOffloadVectorEnv(VecVectorBase):
         return self._amask.astype(bool)
 
     def _obs(self, copy: bool = True) -> dict[str, np.ndarray]:
-        return {"node_features": self._nf.copy(), "node_mask": self._static["node_mask"].copy(),
-                "edge_index": self._static["edge_index"].copy(),
-                "edge_features": self._ef.copy(), "edge_mask": self._static["edge_mask"].copy(),
-                "global_features": self._gf.copy(), "action_mask": self._amask.copy(),
-                "decision_index": self._decision.copy()}
+        return self._obs_dict(self._amask, self._decision, copy)
 
     def _reset_rows(self, rows: np.ndarray) -> InfoBatch:
         new = self._gather(rows)
-        self._inv[rows] = new.inverse_costs()
         self._k[rows] = 0
         self._m[rows] = 0
         self._asum[rows] = 0.0
@@ -134,7 +129,9 @@ class VecOffloadVectorEnv(VecVectorBase):
         self._nf[rows, 1 + j, F_SEL] = 1.0
         self._mask[rows, j] = True
         self._m[rows] += 1
-        self._asum[rows] += self._inv[rows, j]
+        # 1/c_j(m) for m = 1..n: inverse_costs' arithmetic, for the selected RSU only
+        self._asum[rows, 1:] += 1.0 / (inst.beta[rows, j][:, None]
+                                       + self._m_grid * inst.tau[rows, j][:, None])
         self._min_exit[rows] = np.minimum(self._min_exit[rows], inst.exit_s[rows, j])
         t = inst.size_gbit[rows] / (1.0 / inst.beta0[rows] + self._asum[rows, self._m[rows]])
         ok = t <= self._min_exit[rows]
@@ -157,17 +154,14 @@ class VecSelectVectorEnv(VecVectorBase):
         super().__init__(num_envs, n_rsus, **kwargs)
         self._amask = np.ones((self.num_envs, self.n_max, 2), dtype=np.int8)
         self._teff0 = np.zeros(self.num_envs)
+        self._decision0 = np.zeros(self.num_envs, dtype=np.int64)
 
     def action_masks(self) -> np.ndarray:
         """bool [B, n_rsus_max * 2]: per bit (may be 0, may be 1), MaskablePPO's layout."""
         return self._amask.reshape(self.num_envs, -1).astype(bool)
 
     def _obs(self, copy: bool = True) -> dict[str, np.ndarray]:
-        return {"node_features": self._nf.copy(), "node_mask": self._static["node_mask"].copy(),
-                "edge_index": self._static["edge_index"].copy(),
-                "edge_features": self._ef.copy(), "edge_mask": self._static["edge_mask"].copy(),
-                "global_features": self._gf.copy(), "action_mask": self._amask.copy(),
-                "decision_index": np.zeros(self.num_envs, dtype=np.int64)}
+        return self._obs_dict(self._amask, self._decision0, copy)
 
     def _reset_rows(self, rows: np.ndarray) -> InfoBatch:
         new = self._gather(rows)

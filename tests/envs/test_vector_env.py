@@ -140,3 +140,24 @@ def test_maskable_ppo_learns_on_native_vector_env():
                         seed=0, device="cpu")
     model.learn(2048)
     assert model.num_timesteps >= 2048
+
+
+@pytest.mark.parametrize("env_id", ["offload_gym/VEC-v0", "offload_gym/VECSelect-v0"])
+def test_copy_obs_false_gives_views_with_the_same_values(env_id):
+    kw = {"num_envs": 4, "vectorization_mode": "vector_entry_point", "n_rsus": 5,
+          "pool_size": 4, **LEAN}
+    copied, views = gym.make_vec(env_id, **kw), gym.make_vec(env_id, copy_obs=False, **kw)
+    o1, _ = copied.reset(seed=2)
+    o2, _ = views.reset(seed=2)
+    rng = np.random.default_rng(1)
+    for step in range(30):
+        _assert_same(o1, o2, f"obs {step}")
+        actions = _random_actions(env_id, copied.unwrapped.action_masks(), rng)
+        prev = {k: v.copy() for k, v in o2.items()}
+        o1, *_ = copied.step(actions)
+        o2_next, *_ = views.step(actions)
+        assert all(o2_next[k] is o2[k] for k in o2)  # the same buffers, overwritten
+        assert not np.array_equal(prev["global_features"], o2_next["global_features"])
+        o2 = o2_next
+    with pytest.raises(ValueError, match="copy_obs"):
+        gym.make_vec(env_id, num_envs=2, vectorization_mode="vector_entry_point", copy_obs=1)
