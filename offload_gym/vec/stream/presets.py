@@ -130,13 +130,13 @@ def _validate(p: StreamPreset) -> None:
 
 
 # Tuned by benchmarks/vec_stream_regime.py (docs/stream.md "Measured regime"): the same
-# world (1.5 km, slow vehicle CPUs, tight deadlines) with heavy or little traffic.
+# world (3 km as the shipped SUMO highway, slow vehicle CPUs, tight deadlines) with heavy
+# or little traffic.
 PRESETS: dict[str, StreamPreset] = {
-    "contended": StreamPreset(name="contended", road_length_m=1500.0,
-                              vehicle_cpu_ghz=(0.3, 1.0), deadline_s=(0.5, 2.0),
-                              vehicle_rate_hz=0.4, task_rate_hz=0.8),
-    "light": StreamPreset(name="light", road_length_m=1500.0, vehicle_cpu_ghz=(0.3, 1.0),
-                          deadline_s=(0.5, 2.0), vehicle_rate_hz=0.1, task_rate_hz=0.2),
+    "contended": StreamPreset(name="contended", vehicle_cpu_ghz=(0.3, 1.0),
+                              deadline_s=(0.5, 2.0), vehicle_rate_hz=0.4, task_rate_hz=0.8),
+    "light": StreamPreset(name="light", vehicle_cpu_ghz=(0.3, 1.0), deadline_s=(0.5, 2.0),
+                          vehicle_rate_hz=0.1, task_rate_hz=0.2),
 }
 DEFAULT_PRESET = "contended"
 
