@@ -317,7 +317,8 @@ def cmd_stream_evaluate(args: argparse.Namespace) -> int:
                 for name in ([item] if ":" in item else item.split(",")) if name] \
         or stream_policy_names(available_only=True)
     traces, names = _stream_traces(args)
-    labels = {"preset": traces[0].preset, "mobility": traces[0].mobility_kind}
+    mobility = traces[0].mobility_kind if args.traces else args.mobility  # sumo -> sampled
+    labels = {"preset": traces[0].preset, "mobility": mobility}
     rows, episodes = evaluate_stream(policies, traces, labels=labels, names=names,
                                      progress=lambda line: print(line, file=sys.stderr))
     print(to_markdown(rows))
