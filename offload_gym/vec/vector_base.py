@@ -115,21 +115,21 @@ class VecVectorBase(OffloadVectorEnv):
     def _drop_pools(self, rows: np.ndarray) -> None:
         self.store.drop(rows)
 
-    def _gather(self, rows: np.ndarray) -> Instances:
-        """Draw the next instance of each sub-env in ``rows`` into the current arrays."""
-        new, idx = self.store.take(rows, self._rngs)
+    def _gather(self, rows: np.ndarray) -> None:
+        """Draw the next instance of each sub-env in ``rows`` (sorted) into ``_inst``, whose
+        node / edge features are the observation's buffers ``_nf`` / ``_ef``."""
         if self._inst is None:
+            new, _ = self.store.take(rows[:1], self._rngs)  # fills pools, learns the dtypes
+            self.store.cursor[rows[:1]] -= 1
             self._inst = Instances(**{
                 f.name: np.zeros((self.num_envs, *getattr(new, f.name).shape[1:]),
                                  getattr(new, f.name).dtype)
-                for f in dataclasses.fields(Instances)})
-        for f in dataclasses.fields(Instances):
-            getattr(self._inst, f.name)[rows] = getattr(new, f.name)
-        self._pool_index[rows] = idx
-        self._nf[rows] = new.node_features
-        self._ef[rows] = new.edge_features
+                for f in dataclasses.fields(Instances)
+                if f.name not in ("node_features", "edge_features")},
+                node_features=self._nf, edge_features=self._ef)
+        dest = {f.name: getattr(self._inst, f.name) for f in dataclasses.fields(Instances)}
+        self._pool_index[rows] = self.store.take_into(rows, self._rngs, dest)
         self._mask[rows] = False
-        return new
 
     def _fail_time(self, rows: np.ndarray) -> np.ndarray:
         return self.proto.failure_time_factor * self._inst.local_time_s[rows]

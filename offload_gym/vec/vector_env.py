@@ -52,14 +52,15 @@ class VecOffloadVectorEnv(VecVectorBase):
         return self._obs_dict(self._amask, self._decision, copy)
 
     def _reset_rows(self, rows: np.ndarray) -> InfoBatch:
-        new = self._gather(rows)
+        self._gather(rows)
+        local, deadline = self._inst.local_time_s[rows], self._inst.deadline_s[rows]
         self._k[rows] = 0
         self._m[rows] = 0
         self._asum[rows] = 0.0
         self._min_exit[rows] = np.inf
-        self._time[rows] = new.local_time_s
-        self._succ[rows] = new.local_time_s <= new.deadline_s
-        self._teff[rows] = np.where(self._succ[rows], new.local_time_s, self._fail_time(rows))
+        self._time[rows] = local
+        self._succ[rows] = local <= deadline
+        self._teff[rows] = np.where(self._succ[rows], local, self._fail_time(rows))
         self._set_current(rows)
         self._set_global(rows, 0, 0)
         info = InfoBatch(self.num_envs)
@@ -164,10 +165,10 @@ class VecSelectVectorEnv(VecVectorBase):
         return self._obs_dict(self._amask, self._decision0, copy)
 
     def _reset_rows(self, rows: np.ndarray) -> InfoBatch:
-        new = self._gather(rows)
-        self._amask[rows, :, 1] = new.allowed
-        local = new.local_time_s
-        success = local <= new.deadline_s
+        self._gather(rows)
+        self._amask[rows, :, 1] = self._inst.allowed[rows]
+        local = self._inst.local_time_s[rows]
+        success = local <= self._inst.deadline_s[rows]
         self._teff0[rows] = self._teff[rows] = np.where(success, local, self._fail_time(rows))
         self._set_global(rows, 0, 0)
         info = InfoBatch(self.num_envs)

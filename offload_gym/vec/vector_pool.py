@@ -97,11 +97,33 @@ class PoolStore:
     def take(self, rows: np.ndarray, rngs: list[Any]) -> tuple[Instances, np.ndarray]:
         """The next instance of each sub-env in ``rows`` (refilling exhausted pools first);
         returns the instances and their indices in the pools."""
+        idx = self._advance(rows, rngs)
+        return Instances(**{k: v[rows, idx] for k, v in self.arrays.items()}), idx
+
+    def take_into(self, rows: np.ndarray, rngs: list[Any], dest: dict[str, np.ndarray]
+                  ) -> np.ndarray:
+        """Write the next instance of each sub-env in ``rows`` (sorted, unique) into rows
+        ``rows`` of the [B, ...] arrays ``dest`` (one per key of the pool arrays); returns
+        the instances' indices in the pools. One flat ``take`` per key, straight into
+        ``dest`` when ``rows`` is every sub-env."""
+        idx = self._advance(rows, rngs)
+        flat = rows * self.p + idx
+        every = len(rows) == self.b
+        for key, arr in self.arrays.items():
+            pool = arr.reshape(self.b * self.p, *arr.shape[2:])
+            if every:
+                np.take(pool, flat, axis=0, out=dest[key], mode="clip")
+            else:
+                dest[key][rows] = np.take(pool, flat, axis=0, mode="clip")
+        return idx
+
+    def _advance(self, rows: np.ndarray, rngs: list[Any]) -> np.ndarray:
+        """Refill the exhausted pools of ``rows``; the next indices, cursors moved on."""
         for b in rows[self.cursor[rows] >= self.p].tolist():  # once per P episodes
             self.refill(b, rngs[b])
         idx = self.cursor[rows]
         self.cursor[rows] += 1
-        return Instances(**{k: v[rows, idx] for k, v in self.arrays.items()}), idx
+        return idx
 
     def scenario(self, b: int, i: int) -> Scenario:
         """Instance i of sub-env b's current pool as a validated Scenario."""
