@@ -142,9 +142,9 @@ def evaluate_stream(policies: Sequence[StreamPolicy | str], traces: Sequence[Any
         names = [str(t) if isinstance(t, (str, Path)) else f"trace{i}"
                  for i, t in enumerate(traces)]
     sims = [StreamSimulator(t) for t in loaded]  # lower bounds cached across policies
+    made = [make_stream_policy(spec) for spec in policies]  # a bad policy fails before any run
     rows, episodes = [], []
-    for spec in policies:
-        policy = make_stream_policy(spec)
+    for policy in made:
         results = [run_episode(policy, sim, name) for sim, name in zip(sims, names, strict=True)]
         episodes.extend(results)
         rows.append(summarize(results, **(labels or {})))
