@@ -5,6 +5,8 @@
 - :mod:`agents.rl.extractor`: the GATv2 graph feature extractor of ``grlo``;
 - :mod:`agents.rl.train`: training (``offload-gym train grlo|ppo``);
 - :mod:`agents.rl.policy`: a trained agent as a solver / evaluation policy;
+- :mod:`agents.rl.stream`: the VECStream-v0 agent as the stream policy ``grlo`` and its
+  training-time evaluation (returns on fixed traces vs the myopic oracle);
 - :mod:`agents.rl.report`: the curves and tables of docs/results-rl.md
   (``python -m agents.rl.report``).
 """

@@ -18,6 +18,7 @@ Both keep the optimal policy of each instance unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import zipfile
@@ -33,6 +34,7 @@ import offload_gym  # noqa: F401  (registers the env ids)
 
 VEC_ID = "offload_gym/VEC-v0"
 LAENET_ID = "offload_gym/LAENet-v0"
+STREAM_ID = "offload_gym/VECStream-v0"
 META_NAME = "offload_gym.json"  # metadata file appended to SB3's model zip
 
 
@@ -45,12 +47,18 @@ class EnvProfile:
     ``env_kwargs``: kwargs our agents use on top of the user's; ``pointer_slots(env)``: the
     node slots of :class:`~agents.rl.extractor.GraphExtractor`'s pointer inputs (``env``
     unwrapped); ``too_large(env, scenario)``: why a scenario exceeds the env's padding (None
-    if it fits); ``failed(solution)``: whether an output of the env failed."""
+    if it fits); ``failed(solution)``: whether an output of the env failed; ``stream``: a
+    sequential env of many decisions per episode (VECStream-v0: the env's own reward, no
+    one-shot optimum; trained and evaluated by :mod:`agents.rl.stream`); ``fast_kwargs``:
+    the kwargs of the (fast) training envs."""
 
     env_kwargs: Mapping[str, Any]
     pointer_slots: Callable[[Any], list[int]]
     too_large: Callable[[Any, Any], str | None]
     failed: Callable[[Any], bool]
+    stream: bool = False
+    fast_kwargs: Mapping[str, Any] = dataclasses.field(
+        default_factory=lambda: {"compute_optimum": False, "solution_info": False})
 
 
 def _vec_too_large(env: Any, s: Any) -> str | None:
@@ -66,6 +74,13 @@ def _laenet_too_large(env: Any, s: Any) -> str | None:
     return None
 
 
+def _stream_too_large(env: Any, trace: Any) -> str | None:
+    if trace.max_candidates > env.layout.n_candidates:
+        return (f"max_candidates = {trace.max_candidates} > the model's "
+                f"{env.layout.n_candidates} candidate slots")
+    return None
+
+
 ENV_PROFILES: dict[str, EnvProfile] = {
     # VEC: rewards divided by T_local; the pointer is the vehicle (node 0)
     VEC_ID: EnvProfile({"reward_scale": "local"}, lambda env: [0], _vec_too_large,
@@ -73,6 +88,12 @@ ENV_PROFILES: dict[str, EnvProfile] = {
     # LAENet: the pointers are every server slot (edge current user -> server)
     LAENET_ID: EnvProfile({}, lambda env: list(range(env.n_servers_max)), _laenet_too_large,
                           lambda sol: sol.validity == "failed" or not math.isfinite(sol.cost)),
+    # VECStream: the env's own reward (-T/D, -fail_penalty); the pointers are the candidate
+    # RSU slots (action bit c = node slot 1 + c, seen from the vehicle, node 0)
+    STREAM_ID: EnvProfile({"myopic_info": False},
+                          lambda env: list(range(1, 1 + env.layout.n_candidates)),
+                          _stream_too_large, lambda sol: False, stream=True,
+                          fast_kwargs={}),
 }
 
 
@@ -93,7 +114,7 @@ def problem_of(env_id: str) -> str:
 def profile_of_problem(problem: str) -> EnvProfile:
     """The profile of the (first) supported env of ``problem``."""
     for env_id, profile in ENV_PROFILES.items():
-        if problem_of(env_id) == problem:
+        if not profile.stream and problem_of(env_id) == problem:
             return profile
     raise ValueError(f"RL agents support no env of problem {problem!r}")
 
@@ -135,9 +156,9 @@ def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, *, shaping: 
     """``gym.make(env_id, **default_env_kwargs, **env_kwargs, **overrides)`` with the
     problem's shaped reward function (``reward_fn="shaped"``) when ``shaping``, wrapped in
     :class:`MaskedEnv`."""
-    env_profile(env_id)  # only the ids the RL agents support
-    kwargs = {"reward_fn": "shaped" if shaping else "objective",
-              **default_env_kwargs(env_id), **(env_kwargs or {}), **overrides}
+    profile = env_profile(env_id)  # only the ids the RL agents support
+    reward = {} if profile.stream else {"reward_fn": "shaped" if shaping else "objective"}
+    kwargs = {**reward, **default_env_kwargs(env_id), **(env_kwargs or {}), **overrides}
     return MaskedEnv(gym.make(env_id, disable_env_checker=True, **kwargs))
 
 

@@ -19,7 +19,13 @@ Writes to ``--out``: ``model.zip`` (latest; SB3 format plus ``offload_gym.json``
 the producing command, env id and kwargs, timesteps, wall time), ``best_model.zip`` (best
 mean optimality ratio on the evaluation set), ``eval.csv`` (timesteps, wall time,
 optimality-ratio statistics), ``progress.csv`` and TensorBoard event files (SB3's logger;
-``tensorboard --logdir DIR``). ``--resume`` continues from ``model.zip`` up to
+``tensorboard --logdir DIR``).
+
+On ``offload_gym/VECStream-v0`` (many tasks per episode, the env's own reward, no one-shot
+optimum) the evaluation is :mod:`agents.rl.stream`'s: the greedy agent's mean return on
+``--eval-episodes`` fixed traces and the myopic oracle's on the same traces (``eval.csv``:
+return_mean, success_rate, myopic_return; ``best_model.zip`` = highest return).
+``--resume`` continues from ``model.zip`` up to
 ``--timesteps`` in total (not bit-identical to an uninterrupted run: SB3 does not store RNG
 states).
 """
@@ -41,7 +47,8 @@ import numpy as np
 from agents.cli_common import add_size_argument, parse_size, run_trainer
 
 METHODS = {
-    "grlo": "GRLO-style: masked PPO, GATv2 graph actor-critic (VEC-v0 / LAENet-v0)",
+    "grlo": "GRLO-style: masked PPO, GATv2 graph actor-critic (VEC-v0 / LAENet-v0 / "
+            "VECStream-v0)",
     "ppo": "masked PPO, MLP on the flattened observation (VEC-v0 / LAENet-v0)",
 }
 EVAL_SEED = 1_000_000  # evaluation scenarios: the same for every run and training seed
@@ -71,12 +78,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--n-epochs", type=int, default=4)
     parser.add_argument("--gamma", type=float, default=1.0)
+    parser.add_argument("--gae-lambda", type=float, default=0.95)
     parser.add_argument("--ent-coef", type=float, default=0.01)
     parser.add_argument("--hidden", type=int, default=32, help="grlo: GNN width")
     parser.add_argument("--layers", type=int, default=2, help="grlo: GATv2 layers")
     parser.add_argument("--net-arch", default="64,64", help="ppo: MLP hidden sizes")
     parser.add_argument("--no-mask", action="store_true",
                         help="SB3's plain PPO (no masks; masked actions are penalised)")
+    parser.add_argument("--imitate", type=int, default=0,
+                        help="VECStream: behaviour-clone the myopic oracle on this many "
+                             "tasks before PPO (warm start; 0 = none)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--verbose", action="store_true", help="SB3 logs on stdout")
 
@@ -207,13 +218,13 @@ def build_vec_env(env_id: str, env_kwargs: dict[str, Any], n_envs: int, penalty:
     from stable_baselines3.common.monitor import Monitor
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
-    from agents.rl.common import make_env
+    from agents.rl.common import env_profile, make_env
 
     extra = {"invalid_action": "penalty"} if penalty else {}
+    fast = dict(env_profile(env_id).fast_kwargs)
 
     def factory() -> Any:
-        return Monitor(make_env(env_id, env_kwargs, compute_optimum=False,
-                                solution_info=False, **extra))
+        return Monitor(make_env(env_id, env_kwargs, **fast, **extra))
 
     if n_envs > 1:
         return SubprocVecEnv([factory] * n_envs, start_method="fork")
@@ -254,7 +265,7 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from stable_baselines3 import PPO
     from stable_baselines3.common.logger import configure
 
-    from agents.rl.common import load_model, make_env, read_metadata
+    from agents.rl.common import env_profile, load_model, make_env, read_metadata
 
     torch.set_num_threads(1)
     out = Path(args.out)
@@ -273,18 +284,40 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         cls = PPO if args.no_mask else MaskablePPO
         model = cls("MultiInputPolicy", venv, learning_rate=args.lr, n_steps=args.n_steps,
                     batch_size=args.batch_size, n_epochs=args.n_epochs, gamma=args.gamma,
-                    gae_lambda=0.95, ent_coef=args.ent_coef, seed=args.seed, device="cpu",
+                    gae_lambda=args.gae_lambda, ent_coef=args.ent_coef, seed=args.seed,
+                    device="cpu",
                     policy_kwargs=policy_kwargs(args.method, args.env, probe, args))
         meta = {"method": args.method, "algo": algo, "env_id": args.env,
                 "env_kwargs": env_kwargs, "seed": args.seed, "command": command,
                 "commands": [command]}
         for name in ("eval.csv",):
             (out / name).unlink(missing_ok=True)
+        if args.imitate > 0:
+            if not env_profile(args.env).stream:
+                print("offload-gym train: error: --imitate: only for offload_gym/VECStream-v0",
+                      file=sys.stderr)
+                return 2
+            from agents.rl.stream import imitate, myopic_demonstrations
+
+            start = time.perf_counter()
+            demo_obs, demo_bits = myopic_demonstrations(env_kwargs, args.imitate)
+            losses = imitate(model, demo_obs, demo_bits, seed=args.seed)
+            meta.update(imitate_tasks=args.imitate, imitate_losses=losses,
+                        imitate_wall_s=time.perf_counter() - start)
+            print(f"imitation of myopic on {args.imitate} tasks: loss {losses[0]:.4f} -> "
+                  f"{losses[-1]:.4f} ({meta['imitate_wall_s']:.0f} s)")
     model.set_logger(configure(str(out), ["csv", "tensorboard"]
                                + (["stdout"] if args.verbose else [])))
     progress_cls, eval_cls = _callbacks()
-    evaluator = eval_cls(eval_envs(args.env, env_kwargs, args.eval_episodes), args.eval_freq,
-                         out, meta, None if args.max_minutes is None else 60 * args.max_minutes)
+    max_s = None if args.max_minutes is None else 60 * args.max_minutes
+    if env_profile(args.env).stream:  # VECStream: returns on fixed traces vs the myopic line
+        from agents.rl.stream import stream_eval_callback
+
+        evaluator = stream_eval_callback(env_kwargs, args.eval_episodes, args.eval_freq, out,
+                                         meta, max_s)
+    else:
+        evaluator = eval_cls(eval_envs(args.env, env_kwargs, args.eval_episodes),
+                             args.eval_freq, out, meta, max_s)
     callbacks = [evaluator] + ([] if args.quiet else [progress_cls(args.timesteps)])
     remaining = args.timesteps - model.num_timesteps
     if remaining > 0:
@@ -292,6 +325,12 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
                     reset_num_timesteps=not resume)
     venv.close()
     meta = read_metadata(out / "model.zip")
+    if env_profile(args.env).stream:
+        print(f"{args.method} on {args.env}: {meta['timesteps']} steps, "
+              f"{meta['train_wall_s']:.0f} s training; eval return {meta['eval_return']:.2f} "
+              f"(best {meta['best_return']:.2f} at {meta['best_timesteps']}; myopic "
+              f"{meta['myopic_return']:.2f}); saved {out}")
+        return 0
     print(f"{args.method} on {args.env}: {meta['timesteps']} steps, "
           f"{meta['train_wall_s']:.0f} s training; eval ratio {meta['eval_ratio']:.4f} "
           f"(best {meta['best_ratio']:.4f} at {meta['best_timesteps']}); saved {out}")

@@ -248,6 +248,8 @@ register_stream_policy("kato", f"{_M}:OneShotMethodPolicy", "KATO on the one-sho
 register_stream_policy("kato_plus", f"{_M}:OneShotMethodPolicy", "KATO+ on the one-shot "
                        "scenario of each task (ignores queues)", needs="agents",
                        method="kato_plus")
+register_stream_policy("grlo", "agents.rl.stream:GrloStreamPolicy", "GRLO-style masked-PPO "
+                       "graph agent (shipped VECStream checkpoint)", needs="agents")
 
 
 def stream_policy_names(available_only: bool = False) -> list[str]:
