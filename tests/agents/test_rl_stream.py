@@ -56,6 +56,13 @@ def test_checkpoint_small_and_recorded():
     assert meta["timesteps"] > 0
 
 
+def test_checkpoint_spaces_match_the_env(policy):
+    """The stored spaces equal the env's current ones (a layout change is caught here)."""
+    env = gym.make(STREAM_ID, **read_metadata(CHECKPOINT)["env_kwargs"])
+    assert policy.model.observation_space == env.observation_space
+    assert policy.model.action_space == env.action_space
+
+
 def test_registered_and_made_by_name():
     assert "grlo" in stream_policy_names()
     p = make_stream_policy("grlo")
