@@ -226,12 +226,7 @@ def stream_eval_callback(env_kwargs: dict[str, Any], count: int, eval_freq: int,
     on ``count`` fixed traces; mean return, success rate and the myopic oracle's mean return
     on the same traces appended to ``eval.csv``; ``model.zip`` / ``best_model.zip`` (highest
     mean return) saved. Stops training after ``max_s`` seconds of training wall time."""
-    import csv
-    import time
-
-    from stable_baselines3.common.callbacks import BaseCallback
-
-    from agents.rl.common import write_metadata
+    from agents.rl.callbacks import periodic_eval_callback
 
     traces = eval_traces(env_kwargs, count)
     envs = [make_env(STREAM_ID, env_kwargs) for _ in traces]
@@ -239,65 +234,18 @@ def stream_eval_callback(env_kwargs: dict[str, Any], count: int, eval_freq: int,
     meta["myopic_return"] = myopic
     meta["preset"] = dataclasses.asdict(make_env(STREAM_ID, env_kwargs).unwrapped.preset)
 
-    class StreamEvalCallback(BaseCallback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.wall0 = float(meta.get("train_wall_s", 0.0))
-            self.best = float(meta.get("best_return", -np.inf))
-            self._next = 0
-            self._t0 = 0.0
-            self._eval_s = 0.0
+    def measure(model: Any) -> dict[str, Any]:
+        res = rollout_stream(model, envs, traces)
+        return {"return_mean": float(np.mean([r.episode_return for r in res])),
+                "lower_bound_mean": float(np.mean([r.lower_bound for r in res])),
+                "success_rate": float(np.mean([r.success_rate for r in res])),
+                "myopic_return": myopic}
 
-        def train_wall(self) -> float:
-            return self.wall0 + time.perf_counter() - self._t0 - self._eval_s
-
-        def _on_training_start(self) -> None:
-            self._t0 = time.perf_counter()
-            self._next = (self.num_timesteps // eval_freq + 1) * eval_freq
-            if self.num_timesteps == 0:
-                self.evaluate()
-
-        def _on_step(self) -> bool:
-            if self.num_timesteps >= self._next:
-                self._next += eval_freq
-                self.evaluate()
-            return max_s is None or self.train_wall() < max_s
-
-        def _on_training_end(self) -> None:
-            if meta.get("last_eval_timesteps") != self.num_timesteps:
-                self.evaluate()
-
-        def evaluate(self) -> None:
-            start = time.perf_counter()
-            res = rollout_stream(self.model, envs, traces)
-            self._eval_s += time.perf_counter() - start
-            row = {"timesteps": self.num_timesteps, "train_wall_s": self.train_wall(),
-                   "wall_s": self.wall0 + time.perf_counter() - self._t0,
-                   "return_mean": float(np.mean([r.episode_return for r in res])),
-                   "lower_bound_mean": float(np.mean([r.lower_bound for r in res])),
-                   "success_rate": float(np.mean([r.success_rate for r in res])),
-                   "myopic_return": myopic}
-            for key in ("return_mean", "success_rate"):
-                self.logger.record(f"eval/{key}", row[key])
-            path = out / "eval.csv"
-            new = not path.exists()
-            with path.open("a", newline="") as fh:
-                writer = csv.DictWriter(fh, fieldnames=EVAL_FIELDS)
-                if new:
-                    writer.writeheader()
-                writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v)
-                                 for k, v in row.items()})
-            meta.update(timesteps=self.num_timesteps, train_wall_s=row["train_wall_s"],
-                        eval_return=row["return_mean"], last_eval_timesteps=self.num_timesteps)
-            if row["return_mean"] > self.best:
-                self.best = row["return_mean"]
-                meta.update(best_return=self.best, best_timesteps=self.num_timesteps)
-                self.model.save(out / "best_model.zip")
-                write_metadata(out / "best_model.zip", meta)
-            self.model.save(out / "model.zip")
-            write_metadata(out / "model.zip", meta)
-
-    return StreamEvalCallback()
+    return periodic_eval_callback(
+        measure, eval_freq=eval_freq, out=out, meta=meta, max_s=max_s, fields=EVAL_FIELDS,
+        score_key="return_mean", maximise=True, best_meta_key="best_return",
+        eval_meta_key="eval_return",
+        log_keys={"return_mean": "eval/return_mean", "success_rate": "eval/success_rate"})
 
 
 def plot_curve(eval_csv: str | Path, path: str | Path, title: str = "") -> Path:

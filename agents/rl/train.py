@@ -33,7 +33,6 @@ states).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import shlex
 import sys
@@ -45,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from agents.cli_common import add_size_argument, parse_size, run_trainer
+from agents.rl.callbacks import progress_callback
 
 METHODS = {
     "grlo": "GRLO-style: masked PPO, GATv2 graph actor-critic (VEC-v0 / LAENet-v0 / "
@@ -93,105 +93,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # ---------------------------------------------------------------------------- callbacks
-def _callbacks() -> tuple[type, type]:
-    """The two callbacks (defined lazily so that this module imports without SB3 loaded)."""
-    from stable_baselines3.common.callbacks import BaseCallback
+def optimum_eval_callback(envs: list[Any], eval_freq: int, out: Path, meta: dict[str, Any],
+                          max_s: float | None) -> Any:
+    """Every ``eval_freq`` steps: deterministic rollouts on fixed scenarios (optimum cached
+    per scenario), mean optimality ratio logged (``eval/optimality_ratio``) and appended to
+    ``eval.csv``; ``model.zip`` / ``best_model.zip`` (lowest mean ratio) saved
+    (:func:`agents.rl.callbacks.periodic_eval_callback`)."""
+    from agents.rl.callbacks import periodic_eval_callback
+    from agents.rl.common import rollout_batch
 
-    from agents.rl.common import rollout_batch, write_metadata
+    def measure(model: Any) -> dict[str, Any]:
+        res = rollout_batch(model, envs, None, deterministic=True)
+        ratios = np.array([r.info["optimality_ratio"] for r in res])
+        failed = np.mean([bool(r.info.get("failed", False)) for r in res])
+        return {"ratio_mean": ratios.mean(), "ratio_p50": np.median(ratios),
+                "ratio_p90": np.quantile(ratios, 0.9), "ratio_max": ratios.max(),
+                "failed_rate": failed}
 
-    class ProgressCallback(BaseCallback):
-        """tqdm progress bar over env steps (SB3's own needs ``rich``)."""
-
-        def __init__(self, total: int) -> None:
-            super().__init__()
-            self.total = total
-            self.bar: Any = None
-
-        def _on_training_start(self) -> None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=self.total, initial=self.num_timesteps, unit="step",
-                            dynamic_ncols=True)
-
-        def _on_step(self) -> bool:
-            self.bar.update(self.training_env.num_envs)
-            return True
-
-        def _on_training_end(self) -> None:
-            self.bar.close()
-
-    class OptimumEvalCallback(BaseCallback):
-        """Every ``eval_freq`` steps: deterministic rollouts on fixed scenarios (optimum
-        cached per scenario), mean optimality ratio logged (``eval/optimality_ratio``) and
-        appended to ``eval.csv``; ``model.zip`` / ``best_model.zip`` saved. Stops training
-        after ``max_s`` seconds of training wall time."""
-
-        def __init__(self, envs: list[Any], eval_freq: int, out: Path, meta: dict[str, Any],
-                     max_s: float | None = None) -> None:
-            super().__init__()
-            self.envs, self.eval_freq, self.out, self.meta = envs, eval_freq, out, meta
-            self.max_s = max_s
-            self.wall0 = float(meta.get("train_wall_s", 0.0))
-            self.best = float(meta.get("best_ratio", np.inf))
-            self._next = 0
-            self._t0 = 0.0
-            self._eval_s = 0.0
-
-        def train_wall(self) -> float:
-            return self.wall0 + time.perf_counter() - self._t0 - self._eval_s
-
-        def _on_training_start(self) -> None:
-            self._t0 = time.perf_counter()
-            self._next = (self.num_timesteps // self.eval_freq + 1) * self.eval_freq
-            if self.num_timesteps == 0:
-                self.evaluate()
-
-        def _on_step(self) -> bool:
-            if self.num_timesteps >= self._next:
-                self._next += self.eval_freq
-                self.evaluate()
-            return self.max_s is None or self.train_wall() < self.max_s
-
-        def _on_training_end(self) -> None:
-            if self.meta.get("last_eval_timesteps") != self.num_timesteps:
-                self.evaluate()
-
-        def evaluate(self) -> None:
-            start = time.perf_counter()
-            res = rollout_batch(self.model, self.envs, None, deterministic=True)
-            ratios = np.array([r.info["optimality_ratio"] for r in res])
-            failed = np.mean([bool(r.info.get("failed", False)) for r in res])
-            self._eval_s += time.perf_counter() - start
-            row = {"timesteps": self.num_timesteps, "train_wall_s": self.train_wall(),
-                   "wall_s": self.wall0 + time.perf_counter() - self._t0,
-                   "ratio_mean": ratios.mean(), "ratio_p50": np.median(ratios),
-                   "ratio_p90": np.quantile(ratios, 0.9), "ratio_max": ratios.max(),
-                   "failed_rate": failed}
-            for key in ("ratio_mean", "ratio_p90", "failed_rate"):
-                self.logger.record(f"eval/{key.replace('ratio_mean', 'optimality_ratio')}",
-                                   float(row[key]))
-            self.logger.record("eval/train_wall_s", row["train_wall_s"])
-            path = self.out / "eval.csv"
-            new = not path.exists()
-            with path.open("a", newline="") as fh:
-                writer = csv.DictWriter(fh, fieldnames=EVAL_FIELDS)
-                if new:
-                    writer.writeheader()
-                writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v)
-                                 for k, v in row.items()})
-            self.meta.update(timesteps=self.num_timesteps, train_wall_s=row["train_wall_s"],
-                             eval_ratio=float(row["ratio_mean"]),
-                             last_eval_timesteps=self.num_timesteps)
-            if row["ratio_mean"] < self.best:
-                self.best = float(row["ratio_mean"])
-                self.meta["best_ratio"] = self.best
-                self.meta["best_timesteps"] = self.num_timesteps
-                self.model.save(self.out / "best_model.zip")
-                write_metadata(self.out / "best_model.zip", self.meta)
-            self.model.save(self.out / "model.zip")
-            write_metadata(self.out / "model.zip", self.meta)
-
-    return ProgressCallback, OptimumEvalCallback
+    return periodic_eval_callback(
+        measure, eval_freq=eval_freq, out=out, meta=meta, max_s=max_s, fields=EVAL_FIELDS,
+        score_key="ratio_mean", maximise=False, best_meta_key="best_ratio",
+        eval_meta_key="eval_ratio",
+        log_keys={"ratio_mean": "eval/optimality_ratio", "ratio_p90": "eval/ratio_p90",
+                  "failed_rate": "eval/failed_rate"})
 
 
 # ---------------------------------------------------------------------------- model
@@ -308,7 +232,6 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
                   f"{losses[-1]:.4f} ({meta['imitate_wall_s']:.0f} s)")
     model.set_logger(configure(str(out), ["csv", "tensorboard"]
                                + (["stdout"] if args.verbose else [])))
-    progress_cls, eval_cls = _callbacks()
     max_s = None if args.max_minutes is None else 60 * args.max_minutes
     if env_profile(args.env).stream:  # VECStream: returns on fixed traces vs the myopic line
         from agents.rl.stream import stream_eval_callback
@@ -316,9 +239,9 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         evaluator = stream_eval_callback(env_kwargs, args.eval_episodes, args.eval_freq, out,
                                          meta, max_s)
     else:
-        evaluator = eval_cls(eval_envs(args.env, env_kwargs, args.eval_episodes),
-                             args.eval_freq, out, meta, max_s)
-    callbacks = [evaluator] + ([] if args.quiet else [progress_cls(args.timesteps)])
+        evaluator = optimum_eval_callback(eval_envs(args.env, env_kwargs, args.eval_episodes),
+                                          args.eval_freq, out, meta, max_s)
+    callbacks = [evaluator] + ([] if args.quiet else [progress_callback(args.timesteps)])
     remaining = args.timesteps - model.num_timesteps
     if remaining > 0:
         model.learn(total_timesteps=remaining, callback=callbacks,
