@@ -38,6 +38,7 @@ ENV_IDS: dict[str, str] = {
 VECTOR_ENTRY_POINTS: dict[str, str] = {
     f"{NAMESPACE}/VEC-v0": "offload_gym.vec.vector_env:VecOffloadVectorEnv",
     f"{NAMESPACE}/VECSelect-v0": "offload_gym.vec.vector_env:VecSelectVectorEnv",
+    f"{NAMESPACE}/LAENetAssign-v0": "offload_gym.laenet.vector_env:LaenetAssignVectorEnv",
 }
 __all__ = ["ENV_IDS", "NAMESPACE", "VECTOR_ENTRY_POINTS", "register_envs"]
 
