@@ -313,7 +313,7 @@ def _update(agent: Agent, opt: torch.optim.Optimizer, cfg: PPOConfig,
             loss.backward()
             nn.utils.clip_grad_norm_(agent.parameters(), cfg.max_grad_norm)
             opt.step()
-    return float(pg), float(vl), float(ent)
+    return float(pg.detach()), float(vl.detach()), float(ent.detach())
 
 
 # ---------------------------------------------------------------------------- checkpoint
