@@ -4,10 +4,11 @@ envs"): ``gym.make_vec(id, num_envs=B, vectorization_mode="vector_entry_point")`
 Each sub-env owns its ``np_random`` and its scenario pool, drawn with the single env's own
 code (``generate_pool`` / ``generate``, ``build_episode``), so sub-env i seeded s_i plays
 the single env's episodes bit for bit. Observations, masks, global features and rewards are
-built on [B, ...] arrays. First version: the per-scenario arrays are copied into the batch
-per drawn scenario, and the assignment is scored (``evaluate``: water-filling, repair) per
-finished sub-env with the single env's code. Autoreset: Gymnasium's ``NEXT_STEP``
-(``autoreset_mode=`` for ``SAME_STEP``).
+built on [B, ...] arrays, and the assignments are scored in one batch (``_score_valid``:
+``evaluate``'s arithmetic, bit for bit; only a server over capacity is repaired per row
+with ``evaluate``'s own repair rule). Still per row: copying a drawn scenario's arrays
+into the batch, and the optional extras (``solution``, the certified optimum).
+Autoreset: Gymnasium's ``NEXT_STEP`` (``autoreset_mode=`` for ``SAME_STEP``).
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from offload_gym.core.vector_env import InfoBatch, OffloadVectorEnv
 from offload_gym.laenet import reward as laenet_reward
 from offload_gym.laenet.env import LaenetAssignEnv
 from offload_gym.laenet.episode import Episode, build_episode, lower_bound_cost
-from offload_gym.laenet.evaluate import FAILURE_RATIO, make_solution
+from offload_gym.laenet.evaluate import FAILURE_RATIO, _repair, make_solution
 from offload_gym.laenet.generator import generate
 from offload_gym.laenet.observation import J_SCALE_J
 from offload_gym.laenet.pool import generate_pool
-from offload_gym.laenet.solution import FAILED, Solution
+from offload_gym.laenet.solution import FAILED, REPAIRED, VALID, Solution
+from offload_gym.laenet.waterfill import CAPACITY_EPS, waterfill_batch
 
 __all__ = ["LaenetAssignVectorEnv"]
 _UNSUPPORTED = ("scenarios", "generator", "render_mode", "viewer")
@@ -70,6 +72,12 @@ class LaenetAssignVectorEnv(OffloadVectorEnv):
         self._n_users = np.ones(b, dtype=np.int64)
         self._n_servers = np.ones(b, dtype=np.int64)
         self._cost = np.zeros(b)
+        # per (user, server) copies of the scenario's edge arrays for the batched scoring;
+        # used when every scenario has n_users_max users (else the per-row evaluate)
+        self._fast = proto.counts[1] + proto.counts[2] == self.u_max
+        us = (b, self.u_max, self.s_max)
+        self._edge = {k: np.zeros(us) for k in ("j_tr", "j_exe", "t_tr", "t_exe", "mu")}
+        self._user = {k: np.zeros((b, self.u_max)) for k in ("j_loc", "t_loc")}
 
     # ------------------------------------------------------------------ hooks
     def action_masks(self) -> np.ndarray:
@@ -105,6 +113,7 @@ class LaenetAssignVectorEnv(OffloadVectorEnv):
             for k in ("node_mask", "edge_index", "edge_mask"):
                 buf[k][r] = ep.static[k]
             self._n_users[r], self._n_servers[r] = ep.n_users, ep.n_servers
+            self._copy_edges(r, ep)
             am = buf["action_mask"][r]
             am[:] = 0
             am[ep.n_users:, 0] = 1
@@ -114,6 +123,20 @@ class LaenetAssignVectorEnv(OffloadVectorEnv):
         info = InfoBatch(self.num_envs)
         info.put("cost", rows, np.zeros(len(rows)))
         return info
+
+    def _copy_edges(self, r: int, ep: Episode) -> None:
+        """Sub-env r's per-edge arrays laid out [user, server] (0 where no edge)."""
+        d, n_u, n_s = ep.derived, ep.n_users, ep.n_servers
+        e = d.edge_id[:n_u, :n_s]
+        has = e >= 0
+        safe = np.where(has, e, 0)
+        for k, arr in self._edge.items():
+            arr[r] = 0.0
+            if d.n_edges:
+                arr[r, :n_u, :n_s] = np.where(has, getattr(d, k)[safe], 0.0)
+        for k, arr in self._user.items():
+            arr[r] = 0.0
+            arr[r, :n_u] = getattr(d, k)
 
     def _set_global(self, rows: np.ndarray) -> None:
         """GLOBAL_FEATURES (``observation.global_features`` with 0 decisions) of ``rows``."""
@@ -144,10 +167,13 @@ class LaenetAssignVectorEnv(OffloadVectorEnv):
             raise InvalidActionError(f"invalid assignment: users {bad} chose masked actions "
                                      f"{a[i, bad].tolist()}")
         info = InfoBatch(self.num_envs)
+        fast = self._score_valid(rows, a - 1, good) if self._fast else {}
         sols: list[Solution | None] = []
-        for i, r in enumerate(rows.tolist()):  # scoring per sub-env (evaluate, repair)
+        for i, r in enumerate(rows.tolist()):  # the rest: evaluate per sub-env (repair)
             ep = self._eps[r]
-            if good[i]:
+            if i in fast:
+                sols.append(fast[i])
+            elif good[i]:
                 sols.append(make_solution(ep.scenario, (a[i, :ep.n_users] - 1).tolist(),
                                           share=None, solver="env", status=Status.FEASIBLE,
                                           wall_time_s=0.0))
@@ -188,6 +214,59 @@ class LaenetAssignVectorEnv(OffloadVectorEnv):
             lb = np.array([lower_bound_cost(self._eps[r]) for r in rows.tolist()])
             rewards = rewards / np.maximum(lb, 1e-12)
         return rewards, np.ones(len(rows), dtype=bool), info
+
+    def _score_valid(self, rows: np.ndarray, ch: np.ndarray, good: np.ndarray
+                     ) -> dict[int, Solution]:
+        """``evaluate``'s result for the rows whose choices ``ch`` [R, U] (server or -1)
+        respect the mask, batched: a server over capacity is repaired with ``evaluate``'s
+        own repair rule (per row), then the water-filled shares (``waterfill_batch`` over
+        [R x S, U]) and the per-user times / costs of ``_scored`` for all rows at once.
+        Returns {position in rows: Solution}; the rest (a repair that fails) is left to
+        ``evaluate``."""
+        u, s = self.u_max, self.s_max
+        servers = np.arange(s)[None, None, :]
+        on = (ch[:, :, None] == servers) & (ch >= 0)[:, :, None]  # [R, U, S]
+        load = np.cumsum(np.where(on, self._edge["mu"][rows], 0.0), axis=1)[:, -1]
+        over = good & (load > 1.0 + CAPACITY_EPS).any(axis=1)  # _load's order: by user
+        ch = ch.copy()
+        validity = np.where(over, REPAIRED, VALID).astype(object)
+        ok = good.copy()
+        for i in np.flatnonzero(over).tolist():
+            fixed = _repair(self._eps[int(rows[i])].derived, tuple(ch[i].tolist()), [])
+            if fixed is None:
+                ok[i] = False
+            else:
+                ch[i] = fixed
+        pos = np.flatnonzero(ok)
+        if pos.size == 0:
+            return {}
+        rr, c = rows[pos], ch[pos]
+        lo = c < 0
+        on = (c[:, :, None] == servers) & ~lo[:, :, None]
+        mu = self._edge["mu"][rr]
+        member = on.transpose(0, 2, 1).reshape(-1, u)  # [R' x S, U]
+        j_exe = self._edge["j_exe"][rr].transpose(0, 2, 1).reshape(-1, u)
+        mu_t = mu.transpose(0, 2, 1).reshape(-1, u)
+        _, y_rs = waterfill_batch(j_exe, mu_t, member)
+        y_rs = np.where(member, y_rs, 0.0).reshape(len(pos), s, u).transpose(0, 2, 1)
+        y = y_rs.sum(axis=2)  # one server per offloaded user: its share (0 if local)
+        srv = np.where(lo, 0, c)
+
+        def pick(key: str) -> np.ndarray:
+            return np.take_along_axis(self._edge[key][rr], srv[:, :, None], axis=2)[:, :, 0]
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            time_s = np.where(lo, self._user["t_loc"][rr], pick("t_tr") + pick("t_exe") / y)
+            cost_u = np.where(lo, self._user["j_loc"][rr], pick("j_tr") + pick("j_exe") / y)
+        totals = cost_u.sum(axis=1).tolist()
+        out: dict[int, Solution] = {}
+        for i, p in enumerate(pos.tolist()):
+            share = tuple(None if l_ else v for l_, v in zip(lo[i].tolist(), y[i].tolist(),
+                                                             strict=True))
+            out[p] = Solution(tuple(c[i].tolist()), share, float(totals[i]),
+                              tuple(time_s[i].tolist()), tuple(cost_u[i].tolist()), validity[p],
+                              "env", Status.FEASIBLE, 0.0)
+        return out
 
     # ------------------------------------------------------------------ optimum
     def _optimum(self, r: int) -> Solution:

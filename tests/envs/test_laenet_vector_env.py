@@ -64,7 +64,7 @@ def _run_both(n_steps, mode=gym.vector.AutoresetMode.NEXT_STEP, p_masked=0.05, *
     _same_info(i1, i2, "reset info")
     u_max = venv.unwrapped.u_max
     rng = np.random.default_rng(0)
-    episodes, failed = 0, 0
+    episodes, failed, validity = 0, 0, set()
     for step in range(n_steps):
         masks = venv.unwrapped.action_masks()
         assert np.array_equal(masks, o1["action_mask"].reshape(b, -1).astype(bool))
@@ -77,12 +77,15 @@ def _run_both(n_steps, mode=gym.vector.AutoresetMode.NEXT_STEP, p_masked=0.05, *
         _same_info(i1, i2, f"info {step}")
         episodes += int(t1.sum())
         failed += int(np.sum(i1.get("failed", np.zeros(b, bool)) & i1.get("_failed", False)))
-    return episodes, failed
+        if "validity" in i1:
+            validity.update(i1["validity"][i1["_validity"]].tolist())
+    return episodes, failed, validity
 
 
 def test_laenet_assign_vector_env_equals_single_envs_lean():
-    episodes, failed = _run_both(1000, pool_size=8, **LEAN)
+    episodes, failed, validity = _run_both(1000, pool_size=8, **LEAN)
     assert episodes >= 1900 and failed > 10  # pools refilled; masked choices penalised
+    assert validity == {"valid", "repaired", "failed"}  # batched scoring and repair covered
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -90,12 +93,12 @@ def test_laenet_assign_vector_env_equals_single_envs_lean():
     {"pool_size": 1, "reward_fn": "shaped", **LEAN},
 ])
 def test_laenet_assign_vector_env_options(kwargs):
-    episodes, _ = _run_both(30, **kwargs)
+    episodes, _, _ = _run_both(30, **kwargs)
     assert episodes >= 50
 
 
 def test_laenet_assign_vector_env_same_step():
-    episodes, _ = _run_both(100, gym.vector.AutoresetMode.SAME_STEP, pool_size=4, **LEAN)
+    episodes, _, _ = _run_both(100, gym.vector.AutoresetMode.SAME_STEP, pool_size=4, **LEAN)
     assert episodes == 400
 
 
