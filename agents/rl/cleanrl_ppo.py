@@ -66,10 +66,10 @@ class PPOConfig:
     num_envs: int = 64
     num_steps: int = 16           # steps per sub-env per rollout
     total_timesteps: int = 20_000
-    learning_rate: float = 3e-4
+    learning_rate: float = 1e-3
     gamma: float = 1.0            # one-shot episodes: undiscounted
     gae_lambda: float = 0.95
-    num_minibatches: int = 4
+    num_minibatches: int = 8      # 128 samples each at the default 64 x 16
     update_epochs: int = 4
     clip_coef: float = 0.2
     ent_coef: float = 0.01
@@ -345,8 +345,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--num-envs", type=int, default=64)
     p.add_argument("--num-steps", type=int, default=16)
     p.add_argument("--timesteps", type=int, default=20_000)
-    p.add_argument("--lr", type=float, default=3e-4)
-    p.add_argument("--minibatches", type=int, default=4)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--minibatches", type=int, default=8)
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--ent-coef", type=float, default=0.01)
     p.add_argument("--arch", choices=("graph", "mlp"), default="graph")
