@@ -37,6 +37,7 @@ evaluation) and ``DIR/metadata.json`` (the same metadata). Evaluation: mean opti
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shlex
 import sys
@@ -52,7 +53,8 @@ import torch
 from torch import nn
 
 import offload_gym  # noqa: F401  (registers the env ids)
-from agents.rl.common import default_env_kwargs, env_profile
+from agents.rl.common import default_env_kwargs, env_profile, make_env, problem_of
+from offload_gym.evaluation.policy import BasePolicy
 
 INT_KEYS = ("edge_index", "decision_index")  # observation keys kept as integer tensors
 MASKED_LOGIT = -1e9  # logit of an invalid action: probability 0, finite (no NaN gradients)
@@ -334,6 +336,44 @@ def load_checkpoint(path: str | Path) -> tuple[Agent, dict[str, Any]]:
     envs.close()
     agent.load_state_dict(ckpt["state_dict"])
     return agent.eval(), meta
+
+
+# ---------------------------------------------------------------------------- harness adapter
+class CleanRLPolicy(BasePolicy):
+    """A :func:`save_checkpoint` file behind the evaluation harness's ``Policy`` protocol:
+    each scenario is played greedily in a single env of the training kwargs
+    (``reset(options={"scenario": s})``), all in lockstep (one batched forward per step);
+    returns the env's final Solutions. Not a registered method yet: construct it directly,
+    ``CleanRLPolicy("runs/x/model.pt").act_batch(scenarios)``."""
+
+    def __init__(self, checkpoint: str | Path, name: str = "cleanrl") -> None:
+        torch.set_num_threads(1)
+        self.agent, self.meta = load_checkpoint(checkpoint)
+        self.env_id = self.meta["env_id"]
+        self.problem = problem_of(self.env_id)
+        self.name = name
+
+    def act_batch(self, scenarios: Sequence[Any]) -> list[Any]:
+        start = time.perf_counter()
+        envs = [make_env(self.env_id, self.meta["env_kwargs"], shaping=False,
+                         compute_optimum=False, solution_info=True) for _ in scenarios]
+        obs = [e.reset(options={"scenario": s})[0] for e, s in zip(envs, scenarios, strict=True)]
+        sols: list[Any] = [None] * len(scenarios)
+        act = greedy_policy(self.agent)
+        active = list(range(len(scenarios)))
+        while active:
+            batch = {k: np.stack([obs[i][k] for i in active]) for k in obs[active[0]]}
+            actions = act(batch, np.stack([envs[i].action_masks() for i in active]))
+            for i, a in zip(active, actions, strict=True):
+                obs[i], _, term, trunc, info = envs[i].step(int(a))
+                if term or trunc:
+                    sols[i] = info["solution"]
+            active = [i for i in active if sols[i] is None]
+        per = (time.perf_counter() - start) / max(1, len(scenarios))
+        return [dataclasses.replace(s, solver=self.name, wall_time_s=per) for s in sols]
+
+    def act(self, scenario: Any) -> Any:
+        return self.act_batch([scenario])[0]
 
 
 # ---------------------------------------------------------------------------- CLI
