@@ -35,3 +35,24 @@ def rollout(env: Any, policy: Callable[[Any, dict], Any], seed: int | None = Non
         observations.append(obs)
         done = term or trunc
     return float(sum(rewards)), rewards, info, observations
+
+
+def assert_same_vector_dict(a: Any, b: Any, where: str) -> None:
+    """Two vector-env observation or info dicts are equal bit for bit (dtypes included);
+    object arrays (``final_obs`` / ``final_info``, Solutions) compared where their ``_key``
+    mask is set. A lazy info dict is read out first."""
+    a, b = dict(a), dict(b)
+    assert a.keys() == b.keys(), (where, set(a) ^ set(b))
+    for key in a:
+        if isinstance(a[key], dict):
+            assert_same_vector_dict(a[key], b[key], f"{where}.{key}")
+            continue
+        x, y = a[key], b[key]
+        if x.dtype != object:
+            assert x.dtype == y.dtype and np.array_equal(x, y), (where, key, x, y)
+        else:
+            for i in np.flatnonzero(a[f"_{key}"]):
+                if isinstance(x[i], dict):  # final_obs
+                    assert all(np.array_equal(x[i][k], y[i][k]) for k in y[i]), (where, key)
+                else:
+                    assert x[i] == y[i], (where, key, i, x[i], y[i])

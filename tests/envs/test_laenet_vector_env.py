@@ -9,27 +9,12 @@ import pytest
 import offload_gym  # noqa: F401
 from offload_gym.core.errors import InvalidActionError
 
+from .env_helpers import assert_same_vector_dict
+
 ENV_ID = "offload_gym/LAENetAssign-v0"
 SEEDS = [3, 7, 11, 13]
 LEAN = {"compute_optimum": False, "solution_info": False}
 
-
-def _same_info(a, b, where):
-    a, b = dict(a), dict(b)  # a LazyInfo's values are read here
-    assert a.keys() == b.keys(), (where, set(a) ^ set(b))
-    for key in a:
-        if isinstance(a[key], dict):
-            _same_info(a[key], b[key], f"{where}.{key}")
-            continue
-        x, y = a[key], b[key]
-        if x.dtype != object:
-            assert x.dtype == y.dtype and np.array_equal(x, y), (where, key, x, y)
-        else:
-            for i in np.flatnonzero(a[f"_{key}"]):
-                if isinstance(x[i], dict):  # final_obs
-                    assert all(np.array_equal(x[i][k], y[i][k]) for k in y[i]), (where, key)
-                else:
-                    assert x[i] == y[i], (where, key, i, x[i], y[i])
 
 
 def _same_obs(a, b, where):
@@ -61,7 +46,7 @@ def _run_both(n_steps, mode=gym.vector.AutoresetMode.NEXT_STEP, p_masked=0.05, *
     o1, i1 = venv.reset(seed=SEEDS)
     o2, i2 = ref.reset(seed=SEEDS)
     _same_obs(o1, o2, "reset")
-    _same_info(i1, i2, "reset info")
+    assert_same_vector_dict(i1, i2, "reset info")
     u_max = venv.unwrapped.u_max
     rng = np.random.default_rng(0)
     episodes, failed, validity = 0, 0, set()
@@ -74,7 +59,7 @@ def _run_both(n_steps, mode=gym.vector.AutoresetMode.NEXT_STEP, p_masked=0.05, *
         _same_obs(o1, o2, f"obs {step}")
         for x, y in ((r1, r2), (t1, t2), (u1, u2)):
             assert x.dtype == y.dtype and np.array_equal(x, y), (step, x, y)
-        _same_info(i1, i2, f"info {step}")
+        assert_same_vector_dict(i1, i2, f"info {step}")
         episodes += int(t1.sum())
         failed += int(np.sum(i1.get("failed", np.zeros(b, bool)) & i1.get("_failed", False)))
         if "validity" in i1:

@@ -9,25 +9,11 @@ import pytest
 import offload_gym  # noqa: F401
 from offload_gym.core.errors import InvalidActionError
 
+from .env_helpers import assert_same_vector_dict
+
 SEEDS = [3, 7, 11, 13, 17, 19]
 LEAN = {"compute_optimum": False, "solution_info": False}
 
-
-def _assert_same(a, b, where):
-    assert a.keys() == b.keys(), (where, set(a) ^ set(b))
-    for key in a:
-        if isinstance(a[key], dict):
-            _assert_same(a[key], b[key], f"{where}.{key}")
-            continue
-        x, y = a[key], b[key]
-        if x.dtype != object:
-            assert x.dtype == y.dtype and np.array_equal(x, y), (where, key, x, y)
-        else:
-            for i in np.flatnonzero(a[f"_{key}"]):
-                if isinstance(x[i], dict):  # final_obs
-                    assert all(np.array_equal(x[i][k], y[i][k]) for k in y[i]), (where, key)
-                else:
-                    assert x[i] == y[i], (where, key, i, x[i], y[i])
 
 
 def _random_actions(env_id, masks, rng):
@@ -49,8 +35,8 @@ def _run_both(env_id, n_steps, mode=gym.vector.AutoresetMode.NEXT_STEP, **kwargs
     assert venv.metadata["autoreset_mode"] == ref.metadata["autoreset_mode"]
     o1, i1 = venv.reset(seed=SEEDS)
     o2, i2 = ref.reset(seed=SEEDS)
-    _assert_same(o1, o2, "reset obs")
-    _assert_same(i1, i2, "reset info")
+    assert_same_vector_dict(o1, o2, "reset obs")
+    assert_same_vector_dict(i1, i2, "reset info")
     rng = np.random.default_rng(0)
     episodes = 0
     for step in range(n_steps):
@@ -60,10 +46,10 @@ def _run_both(env_id, n_steps, mode=gym.vector.AutoresetMode.NEXT_STEP, **kwargs
         actions = _random_actions(env_id, masks, rng)
         o1, r1, t1, u1, i1 = venv.step(actions)
         o2, r2, t2, u2, i2 = ref.step(actions)
-        _assert_same(o1, o2, f"obs {step}")
+        assert_same_vector_dict(o1, o2, f"obs {step}")
         for x, y in ((r1, r2), (t1, t2), (u1, u2)):
             assert x.dtype == y.dtype and np.array_equal(x, y), (step, x, y)
-        _assert_same(i1, i2, f"info {step}")
+        assert_same_vector_dict(i1, i2, f"info {step}")
         episodes += int(t1.sum())
     return episodes
 
@@ -151,7 +137,7 @@ def test_copy_obs_false_gives_views_with_the_same_values(env_id):
     o2, _ = views.reset(seed=2)
     rng = np.random.default_rng(1)
     for step in range(30):
-        _assert_same(o1, o2, f"obs {step}")
+        assert_same_vector_dict(o1, o2, f"obs {step}")
         actions = _random_actions(env_id, copied.unwrapped.action_masks(), rng)
         prev = {k: v.copy() for k, v in o2.items()}
         o1, *_ = copied.step(actions)
