@@ -253,10 +253,9 @@ def plot_curve(eval_csv: str | Path, path: str | Path, title: str = "") -> Path:
     against the myopic oracle's line, as a PNG."""
     import csv
 
-    import matplotlib
+    from offload_gym.evaluation.plots import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     with Path(eval_csv).open() as fh:
         rows = list(csv.DictReader(fh))
@@ -270,12 +269,7 @@ def plot_curve(eval_csv: str | Path, path: str | Path, title: str = "") -> Path:
     ax.set_ylabel("mean episode return")
     ax.set_title(title or "GRLO on VECStream-v0 (fixed evaluation traces)", fontsize=9)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 __all__ = ["DEFAULT_STREAM_CHECKPOINT", "GrloStreamPolicy", "StreamRollout", "act_bits",

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 
-def _plt() -> Any:
+def pyplot() -> Any:
+    """matplotlib.pyplot on the non-interactive Agg backend (imported on first use)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -25,19 +26,20 @@ def _plt() -> Any:
     return plt
 
 
-def _save(fig: Any, path: str | Path) -> Path:
+def save_figure(fig: Any, path: str | Path) -> Path:
+    """Lay out, write (110 dpi, parent folders created) and close a figure; its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    _plt().close(fig)
+    pyplot().close(fig)
     return path
 
 
 def plot_summary(rows: Sequence[dict[str, Any]], out_dir: str | Path,
                  name: str = "summary.png") -> Path:
     """Bars of mean ratio and accuracy per (dataset, policy)."""
-    plt = _plt()
+    plt = pyplot()
     labels = [f"{r['dataset']}\n{r['policy']}" for r in rows]
     fig, axes = plt.subplots(1, 2, figsize=(max(6, 0.9 * len(rows) + 2), 3.6))
     x = np.arange(len(rows))
@@ -48,13 +50,13 @@ def plot_summary(rows: Sequence[dict[str, Any]], out_dir: str | Path,
     axes[1].set_ylabel("accuracy (ratio < 1.1) [%]")
     for ax in axes:
         ax.set_xticks(x, labels, rotation=60, ha="right", fontsize=7)
-    return _save(fig, Path(out_dir) / name)
+    return save_figure(fig, Path(out_dir) / name)
 
 
 def plot_success_vs_speed(results: Mapping[str, Mapping[str, np.ndarray]],
                           speeds_mps: Sequence[float], path: str | Path) -> Path:
     """One panel per preset: success rate (%) vs speed, one line per method."""
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(results), figsize=(5.2 * len(results), 3.8), squeeze=False)
     for ax, (preset, by_method) in zip(axes[0], results.items(), strict=True):
         for k, (method, rates) in enumerate(by_method.items()):
@@ -67,14 +69,14 @@ def plot_success_vs_speed(results: Mapping[str, Mapping[str, np.ndarray]],
         ax.set_ylim(-5, 105)
         ax.grid(alpha=0.3)
     axes[0][-1].legend(fontsize=7, loc="lower left")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_metric_vs_size(values: Mapping[str, Sequence[float]], sizes: Sequence[Any],
                         ylabel: str, path: str | Path, *, logy: bool = False,
                         xlabel: str = "number of RSUs n", title: str = "") -> Path:
     """One line per method of a metric against the instance size."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.6, 3.8))
     for k, (method, ys) in enumerate(values.items()):
         ax.plot(list(sizes), list(ys), marker="os^vdx<>p*"[k % 10], label=method)
@@ -86,12 +88,12 @@ def plot_metric_vs_size(values: Mapping[str, Sequence[float]], sizes: Sequence[A
         ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_scale_table(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
     """Grouped bars per scale: mean cost ratio (left) and accuracy (right) per method."""
-    plt = _plt()
+    plt = pyplot()
     scales = list(dict.fromkeys(r["dataset"] for r in rows))
     methods = list(dict.fromkeys(r["policy"] for r in rows))
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
@@ -110,14 +112,14 @@ def plot_scale_table(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
         ax.set_xticks(x + 0.4 - width / 2, scales, fontsize=8)
     axes[1].set_ylim(0, 128)
     axes[1].legend(fontsize=7, ncol=3, loc="upper center")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_heatmap(rows: Sequence[str], cols: Sequence[str], matrix: np.ndarray,
                  path: str | Path, *, title: str = "", xlabel: str = "test",
                  ylabel: str = "train") -> Path:
     """Annotated heat map of a generalisation matrix."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(1.1 * len(cols) + 2.5, 0.55 * len(rows) + 1.8))
     im = ax.imshow(matrix, cmap="viridis_r", aspect="auto")
     ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right", fontsize=8)
@@ -133,4 +135,4 @@ def plot_heatmap(rows: Sequence[str], cols: Sequence[str], matrix: np.ndarray,
     if title:
         ax.set_title(title, fontsize=9)
     fig.colorbar(im, ax=ax)
-    return _save(fig, path)
+    return save_figure(fig, path)

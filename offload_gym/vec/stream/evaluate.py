@@ -244,11 +244,9 @@ def episodes_csv(episodes: Sequence[EpisodeResult]) -> str:
 
 def plot_results(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
     """Bars of mean return (with its 95 % interval) and success rate per policy (PNG)."""
-    import matplotlib
+    from offload_gym.evaluation.plots import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     names = [r["policy"] for r in rows]
     x = np.arange(len(rows))
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(max(6.0, 1.1 * len(rows) + 3), 3.6))
@@ -264,12 +262,7 @@ def plot_results(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
     ax2.set_ylim(0, 100)
     for ax in (ax1, ax2):
         ax.set_xticks(x, names, rotation=30, ha="right", fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def write_results(rows: Sequence[dict[str, Any]], out_dir: str | Path,
