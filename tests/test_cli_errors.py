@@ -17,16 +17,7 @@ from offload_gym.core.errors import ScenarioError
 from offload_gym.vec.generator import generate
 from offload_gym.vec.scenario import Scenario
 
-
-def one_error_line(capsys) -> str:
-    """The single stderr line of a failed command (asserts there is exactly one)."""
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert lines[0].startswith("offload-gym: error: ")
-    assert captured.out == ""
-    return lines[0]
+from .cli_helpers import one_error_line
 
 
 def _write(path: Path, data: bytes) -> Path:

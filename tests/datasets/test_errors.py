@@ -16,16 +16,10 @@ import offload_gym.datasets.npzio as npzio
 from offload_gym.cli import build_parser, main
 from offload_gym.datasets import DatasetLoadError, DatasetSpec, load
 
+from ..cli_helpers import one_error_line
+
 BASE = ["dataset", "--count", "6", "--size", "3", "--shard-size", "2", "--no-progress"]
 
-
-def one_error_line(capsys) -> str:
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert lines[0].startswith("offload-gym: error: ")
-    return lines[0]
 
 
 def _tree(root: Path) -> list[str]:
