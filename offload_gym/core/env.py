@@ -152,8 +152,10 @@ class OffloadEnv(gym.Env):
     def set_reward_fn(self, reward_fn: str | RewardFn) -> None:
         """Use ``reward_fn`` (a name of the problem's ``REWARD_FNS`` or a callable ``fn(env,
         prev_objective, objective, reward) -> float``) from the next step on."""
+        # read on the class: on the instance a plain-function attribute is a bound method,
+        # which is never ``is`` the registered function
         self._reward_hook = resolve_reward_fn(reward_fn, self.reward_fns,
-                                              self.default_reward_fn)
+                                              type(self).default_reward_fn)
 
     # ------------------------------------------------------------------ public state
     @property
